@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace RhmLab.Cli;
+
+/// <summary>The <c>rhmlab</c> command: a thin shell over the library.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for user errors (bad options, bad files).</summary>
+    public const int UserError = 2;
+
+    /// <summary>Parses and runs a command line; returns the exit code. User errors print one line to stderr.</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var root = new RootCommand("RhmLab: the Random Hierarchy Model, hierarchical CNNs and local learning rules (arXiv 2605.18557).");
+        root.Subcommands.Add(DataCommand.Create(stdout));
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            stderr.WriteLine($"rhmlab: error: {OneLine(parse.Errors[0].Message)}");
+            return UserError;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            stderr.WriteLine($"rhmlab: error: {OneLine(e.Message)}");
+            return UserError;
+        }
+    }
+
+    /// <summary>Exceptions that describe a mistake in the user's input rather than a bug.</summary>
+    public static bool IsUserError(Exception e) =>
+        e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException or JsonException
+            or InvalidOperationException or FormatException or OverflowException or NotSupportedException;
+
+    /// <summary>The first line of a message, without the " (Parameter 'x')" suffix of argument exceptions.</summary>
+    public static string OneLine(string message)
+    {
+        int nl = message.IndexOf('\n');
+        if (nl >= 0) message = message[..nl];
+        int par = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (par >= 0) message = message[..par];
+        return message.TrimEnd('\r');
+    }
+}

@@ -1,0 +1,3 @@
+using RhmLab.Cli;
+
+return CliApp.Run(args);

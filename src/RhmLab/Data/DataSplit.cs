@@ -1,0 +1,123 @@
+using System.Numerics;
+using RhmLab.Rhm;
+
+namespace RhmLab.Data;
+
+/// <summary>
+/// A training set of P and a test set of T data drawn from one grammar (ALGORITHMS.md §1.7): distinct and disjoint
+/// by default, with nested training sets across P for one sample seed.
+/// </summary>
+public sealed class DataSplit
+{
+    private DataSplit(Dataset train, Dataset test, SamplingOptions options, int duplicates)
+    {
+        Train = train;
+        Test = test;
+        Options = options;
+        Duplicates = duplicates;
+    }
+
+    /// <summary>The P training data.</summary>
+    public Dataset Train { get; }
+
+    /// <summary>The T test data.</summary>
+    public Dataset Test { get; }
+
+    /// <summary>The sampling options used.</summary>
+    public SamplingOptions Options { get; }
+
+    /// <summary>Repeated indices observed (always 0 under <see cref="SamplingMode.Distinct"/>).</summary>
+    public int Duplicates { get; }
+
+    /// <summary>The default test size min(20 000, P_max − P_top) (§1.7).</summary>
+    public static int DefaultTestSize(RhmParameters p, long largestTrain)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var rest = p.PMax - largestTrain;
+        return rest < 20000 ? (int)BigInteger.Max(rest, BigInteger.Zero) : 20000;
+    }
+
+    /// <summary>
+    /// Draws <paramref name="train"/> training and <paramref name="test"/> test data. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> when P &lt; 1, T &lt; 0, or P + T &gt; P_max for distinct sampling.
+    /// </summary>
+    public static DataSplit Sample(Grammar grammar, int train, int test, SamplingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        ArgumentNullException.ThrowIfNull(options);
+        var p = grammar.Parameters;
+        if (train < 1) throw new ArgumentOutOfRangeException(null, $"train must be >= 1 (got {train})");
+        if (test < 0) throw new ArgumentOutOfRangeException(null, $"test must be >= 0 (got {test})");
+        long total = (long)train + test;
+        if (total > int.MaxValue) throw new ArgumentOutOfRangeException(null, $"train + test must be < 2^31 (got {total})");
+        if (options.Sampling == SamplingMode.Distinct && total > p.PMax)
+            throw new ArgumentOutOfRangeException(null, $"train + test = {total} exceeds P_max = {p.PMax} (distinct sampling)");
+
+        var rng = Rng.ForStream(options.SampleSeed, "sample");
+        int n = (int)total;
+        long[]? seq = null;
+        BigInteger[]? big = null;
+        int duplicates = 0;
+        if (options.Sampling == SamplingMode.Iid)
+        {
+            big = IndexSampler.WithReplacement(p.PMax, n, rng);
+            duplicates = n - new HashSet<BigInteger>(big).Count;
+            if (p.FitsInt64) { seq = Array.ConvertAll(big, x => (long)x); big = null; }
+        }
+        else if (p.FitsInt64) seq = IndexSampler.Distinct((long)p.PMax, n, rng);
+        else big = IndexSampler.Distinct(p.PMax, n, rng);
+
+        if (options.Split == SplitMode.Joint)
+        {
+            var splitRng = Rng.ForStream(options.SplitSeed, "split");
+            if (seq != null) splitRng.Shuffle(seq.AsSpan()); else splitRng.Shuffle(big.AsSpan());
+        }
+        int trainStart = options.Split == SplitMode.TestFirstNested ? test : 0;
+        int testStart = options.Split == SplitMode.TestFirstNested ? 0 : train;
+        Dataset Make(int start, int count) => seq != null
+            ? Decode(grammar, seq.AsSpan(start, count).ToArray())
+            : Decode(grammar, big.AsSpan(start, count).ToArray());
+        return new DataSplit(Make(trainStart, train), Make(testStart, test), options, duplicates);
+    }
+
+    /// <summary>Decodes indices (P_max &lt; 2^63) into a token dataset.</summary>
+    public static Dataset Decode(Grammar grammar, long[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        ArgumentNullException.ThrowIfNull(indices);
+        var p = grammar.Parameters;
+        var e = new Enumeration(p);
+        int d = p.InputLength;
+        var tokens = new ushort[(long)indices.Length * d];
+        var labels = new int[indices.Length];
+        Span<int> choices = stackalloc int[p.ChoiceCount <= 4096 ? p.ChoiceCount : 0];
+        if (choices.Length != p.ChoiceCount) choices = new int[p.ChoiceCount];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int label = e.Decode(indices[i], choices);
+            labels[i] = label;
+            grammar.Generate(label, choices, tokens.AsSpan(i * d, d));
+        }
+        return new Dataset(grammar, tokens, labels, indices);
+    }
+
+    /// <summary>Decodes BigInteger indices into a token dataset.</summary>
+    public static Dataset Decode(Grammar grammar, BigInteger[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        ArgumentNullException.ThrowIfNull(indices);
+        var p = grammar.Parameters;
+        var e = new Enumeration(p);
+        int d = p.InputLength;
+        var tokens = new ushort[(long)indices.Length * d];
+        var labels = new int[indices.Length];
+        var choices = new int[p.ChoiceCount];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int label = e.Decode(indices[i], choices);
+            labels[i] = label;
+            grammar.Generate(label, choices, tokens.AsSpan(i * d, d));
+        }
+        return new Dataset(grammar, tokens, labels, null, indices);
+    }
+}

@@ -1,0 +1,25 @@
+namespace RhmLab.Rhm;
+
+/// <summary>Which generator drew the production rules (ALGORITHMS.md §1.3).</summary>
+public enum RuleVersion
+{
+    /// <summary>Default: n_c·m then v·m distinct tuples per level, over the full vocabulary ([TLM] <c>sample_rules</c>).</summary>
+    V2,
+    /// <summary>Legacy: one permutation of all tuples per level, rules only for the symbols used above ([HL]).</summary>
+    V1,
+}
+
+/// <summary>Parsing and printing of <see cref="RuleVersion"/> names (<c>v1</c>, <c>v2</c>).</summary>
+public static class RuleVersions
+{
+    /// <summary>Reads <c>v1</c> or <c>v2</c>; throws <see cref="ArgumentException"/> naming the field otherwise.</summary>
+    public static RuleVersion Parse(string text, string field = "rules") => text.Trim().ToLowerInvariant() switch
+    {
+        "v2" => RuleVersion.V2,
+        "v1" => RuleVersion.V1,
+        _ => throw new ArgumentException($"{field}: unknown rules version '{text}' (expected v1 or v2)"),
+    };
+
+    /// <summary>The lower-case name of a version.</summary>
+    public static string Name(this RuleVersion version) => version == RuleVersion.V1 ? "v1" : "v2";
+}
