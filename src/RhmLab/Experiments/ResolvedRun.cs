@@ -1,0 +1,146 @@
+using System.Numerics;
+using RhmLab.Data;
+using RhmLab.Networks;
+using RhmLab.Rhm;
+using RhmLab.Rules;
+using RhmLab.Training;
+
+namespace RhmLab.Experiments;
+
+/// <summary>
+/// A run config with every default resolved and every value validated: the RHM, P and T, the network, the
+/// optimiser and its effective learning rate. Bad values raise <see cref="ArgumentException"/> naming the option.
+/// </summary>
+public sealed class ResolvedRun
+{
+    private ResolvedRun(RunConfig c)
+    {
+        Config = c;
+        Rhm = new RhmParameters(c.Nc, c.M, c.V, c.S, c.L);
+        Rhm.Validate();
+        Version = RuleVersions.Parse(c.Rules, "rules");
+
+        if (c.Train is long p)
+        {
+            if (p < 1) throw new ArgumentException($"train: must be >= 1 (got {p})");
+            Train = p;
+        }
+        else
+        {
+            double mult = c.TrainMultiple ?? 4;
+            if (!(mult > 0)) throw new ArgumentException($"train-x: must be > 0 (got {mult})");
+            Train = (long)Math.Max(1, Math.Round(mult * Rhm.SampleScale));
+        }
+        if (Train > int.MaxValue / 2) throw new ArgumentException($"train: {Train} is too large");
+        if (c.Test is long t)
+        {
+            if (t < 0) throw new ArgumentException($"test: must be >= 0 (got {t})");
+            Test = t;
+        }
+        else Test = DataSplit.DefaultTestSize(Rhm, Train);
+        Sampling = SamplingOptions.ParseSampling(c.Sampling);
+        if (Sampling == SamplingMode.Distinct && Train + Test > Rhm.PMax)
+            throw new ArgumentException($"train: train + test = {Train + Test} exceeds P_max = {Rhm.PMax} for {Rhm}");
+        if (Test + Train > int.MaxValue) throw new ArgumentException("test: train + test must be < 2^31");
+
+        var arch = NetworkConfig.ParseArchitecture(c.Arch);
+        int layers = c.Layers ?? (c.Widths?.Length ?? (arch == Architecture.Cnn ? Rhm.Depth : 2));
+        if (layers < 1) throw new ArgumentException($"layers: must be >= 1 (got {layers})");
+        if (arch == Architecture.Cnn && layers > Rhm.Depth) throw new ArgumentException($"layers: a CNN has at most L = {Rhm.Depth} layers (got {layers})");
+        int[] widths;
+        if (c.Widths != null)
+        {
+            if (c.Widths.Length != layers) throw new ArgumentException($"widths: {c.Widths.Length} widths given for {layers} layers");
+            widths = c.Widths;
+        }
+        else widths = Enumerable.Repeat(c.Width ?? 2 * c.V * c.V, layers).ToArray();
+        foreach (int w in widths) if (w < 1 || w > 1 << 16) throw new ArgumentException($"width: must be in 1..65536 (got {w})");
+        Network = new NetworkConfig(widths, arch, NetworkConfig.ParseConvScale(c.ConvScale), NetworkConfig.ParseReadoutScale(c.ReadoutScale), NetworkConfig.ParseBias(c.Bias));
+
+        Rule = c.Rule;
+        if (!RunOptions.Rules.Contains(Rule)) throw new ArgumentException($"rule: unknown rule '{Rule}' (expected {string.Join(", ", RunOptions.Rules)})");
+        Loss = Rules.Loss.Parse(c.Loss);
+        Optimizer = c.Optimizer ?? "sgd";
+        bool scaling = c.LrWidthScaling switch
+        {
+            "on" => true,
+            "off" => false,
+            _ => Network.ReadoutScale == ReadoutScale.MeanField && Optimizer == "sgd",
+        };
+        BaseLr = c.Lr ?? (Optimizer == "sgd" ? 0.1 : 1e-2);
+        if (!(BaseLr > 0)) throw new ArgumentException($"lr: must be > 0 (got {BaseLr})");
+        LrWidthScaling = scaling;
+        EffectiveLr = scaling ? BaseLr * widths[^1] : BaseLr;
+        if (c.Momentum < 0 || c.Momentum >= 1) throw new ArgumentException($"momentum: must be in [0, 1) (got {c.Momentum})");
+        if (c.Wd < 0) throw new ArgumentException($"wd: must be >= 0 (got {c.Wd})");
+        Decay = new WeightDecay(WeightDecay.ParseForm(c.WdForm), c.Wd);
+        ScheduleKind = Schedule.Parse(c.Schedule);
+        if (c.Batch < 1) throw new ArgumentException($"batch: must be >= 1 (got {c.Batch})");
+        if (c.Epochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {c.Epochs})");
+        if (c.StopLoss < 0) throw new ArgumentException($"stop-loss: must be >= 0 (got {c.StopLoss})");
+        if (c.EvalEvery < 0) throw new ArgumentException($"eval-every: must be >= 0 (got {c.EvalEvery})");
+        if (c.RidgeAlpha < 0) throw new ArgumentException($"ridge-alpha: must be >= 0 (got {c.RidgeAlpha})");
+        if (c.Threads < 1 || c.Threads > 256) throw new ArgumentException($"threads: must be in 1..256 (got {c.Threads})");
+    }
+
+    /// <summary>Resolves and validates a config.</summary>
+    public static ResolvedRun Resolve(RunConfig config) => new(config?.Clone() ?? throw new ArgumentNullException(nameof(config)));
+
+    /// <summary>The config as given (defaults still null).</summary>
+    public RunConfig Config { get; }
+    /// <summary>The RHM.</summary>
+    public RhmParameters Rhm { get; }
+    /// <summary>The rule generator.</summary>
+    public RuleVersion Version { get; }
+    /// <summary>P.</summary>
+    public long Train { get; }
+    /// <summary>T.</summary>
+    public long Test { get; }
+    /// <summary>Sampling mode.</summary>
+    public SamplingMode Sampling { get; }
+    /// <summary>The network.</summary>
+    public NetworkConfig Network { get; }
+    /// <summary>Rule name.</summary>
+    public string Rule { get; }
+    /// <summary>Supervised loss.</summary>
+    public LossKind Loss { get; }
+    /// <summary>sgd or adam.</summary>
+    public string Optimizer { get; }
+    /// <summary>The configured learning rate.</summary>
+    public double BaseLr { get; }
+    /// <summary>Whether the rate is multiplied by H_L.</summary>
+    public bool LrWidthScaling { get; }
+    /// <summary>The rate actually used.</summary>
+    public double EffectiveLr { get; }
+    /// <summary>Weight decay.</summary>
+    public WeightDecay Decay { get; }
+    /// <summary>Schedule.</summary>
+    public ScheduleKind ScheduleKind { get; }
+
+    /// <summary>Sampling options with the stream seeds.</summary>
+    public SamplingOptions SamplingOptions => new(Config.StreamSeed(Config.SampleSeed), Config.StreamSeed(Config.SplitSeed), Sampling, SamplingOptions.ParseSplit(Config.Split));
+
+    /// <summary>The error rate of random guessing, 1 − 1/n_c.</summary>
+    public double ChanceError => Rhm.ChanceError;
+
+    /// <summary>Creates the rule named by the config.</summary>
+    public ILearningRule<T> CreateRule<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var c = Config;
+        bool trueReadout = c.FaReadoutFeedback == "true";
+        return Rule switch
+        {
+            "bp" => new ChainRule<T>("bp", FeedbackWeights.Forward, UpperMasks.True, Loss),
+            "bp-nomask" => new ChainRule<T>("bp-nomask", FeedbackWeights.Forward, UpperMasks.Removed, Loss),
+            "bp-avgmask" => new ChainRule<T>("bp-avgmask", FeedbackWeights.Forward, UpperMasks.Mean, Loss),
+            "bp-shufmask" => new ChainRule<T>("bp-shufmask", FeedbackWeights.Forward, UpperMasks.Shuffled, Loss),
+            "fa" => new ChainRule<T>("fa", FeedbackWeights.Random, UpperMasks.True, Loss, trueReadout),
+            "fa-nomask" => new ChainRule<T>("fa-nomask", FeedbackWeights.Random, UpperMasks.Removed, Loss, trueReadout),
+            "fa-avgmask" => new ChainRule<T>("fa-avgmask", FeedbackWeights.Random, UpperMasks.Mean, Loss, trueReadout),
+            "fa-shufmask" => new ChainRule<T>("fa-shufmask", FeedbackWeights.Random, UpperMasks.Shuffled, Loss, trueReadout),
+            "sign" => new ChainRule<T>("sign", FeedbackWeights.Sign, UpperMasks.True, Loss),
+            "dfa" => new DirectFeedbackRule<T>(Loss, c.DfaTop == "true", c.DfaLayout == "shared", c.DfaScale == "unit" ? DfaScale.Unit : DfaScale.MatchBp),
+            _ => throw new ArgumentException($"rule: '{Rule}' is not available in this build"),
+        };
+    }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace RhmLab.Experiments;
+
+/// <summary>
+/// Every option of one training run, with the defaults of ALGORITHMS.md. The same keys serve the command line
+/// (<c>--key value</c>), run-config JSON files and sweep plans (see <see cref="RunOptions"/>). Null means "the
+/// default that depends on other options", resolved by <see cref="ResolvedRun.Resolve"/>.
+/// </summary>
+public sealed class RunConfig
+{
+    /// <summary>n_c.</summary>
+    public int Nc { get; set; } = 8;
+    /// <summary>m.</summary>
+    public int M { get; set; } = 8;
+    /// <summary>v.</summary>
+    public int V { get; set; } = 8;
+    /// <summary>s.</summary>
+    public int S { get; set; } = 2;
+    /// <summary>L.</summary>
+    public int L { get; set; } = 3;
+    /// <summary>Rule generator v2 or v1.</summary>
+    public string Rules { get; set; } = "v2";
+    /// <summary>Master seed of every stream.</summary>
+    public long Seed { get; set; } = 1;
+    /// <summary>Seed overrides per stream (null: the master seed).</summary>
+    public long? RulesSeed { get; set; }
+    /// <summary><c>sample</c> stream seed.</summary>
+    public long? SampleSeed { get; set; }
+    /// <summary><c>split</c> stream seed.</summary>
+    public long? SplitSeed { get; set; }
+    /// <summary><c>init</c> stream seed.</summary>
+    public long? InitSeed { get; set; }
+    /// <summary><c>feedback</c> stream seed.</summary>
+    public long? FeedbackSeed { get; set; }
+    /// <summary><c>batches</c> stream seed.</summary>
+    public long? BatchSeed { get; set; }
+    /// <summary><c>pairs</c> stream seed.</summary>
+    public long? PairsSeed { get; set; }
+    /// <summary><c>probe</c> stream seed.</summary>
+    public long? ProbeSeed { get; set; }
+    /// <summary>Training-set size P (null: 4·n_c·m^L, or <see cref="TrainMultiple"/>·n_c·m^L).</summary>
+    public long? Train { get; set; }
+    /// <summary>P as a multiple of n_c·m^L (used when <see cref="Train"/> is null).</summary>
+    public double? TrainMultiple { get; set; }
+    /// <summary>Test-set size T (null: min(20000, P_max − P)).</summary>
+    public long? Test { get; set; }
+    /// <summary>distinct or iid.</summary>
+    public string Sampling { get; set; } = "distinct";
+    /// <summary>test-first-nested or joint.</summary>
+    public string Split { get; set; } = "test-first-nested";
+    /// <summary>Learning rule name.</summary>
+    public string Rule { get; set; } = "bp";
+    /// <summary>Supervised loss.</summary>
+    public string Loss { get; set; } = "ce";
+    /// <summary>cnn or mlp.</summary>
+    public string Arch { get; set; } = "cnn";
+    /// <summary>Width of every hidden layer (null: 2v²).</summary>
+    public int? Width { get; set; }
+    /// <summary>Per-layer widths (overrides <see cref="Width"/>).</summary>
+    public int[]? Widths { get; set; }
+    /// <summary>Hidden layers (null: L for the CNN, 2 for the MLP).</summary>
+    public int? Layers { get; set; }
+    /// <summary>fan-in, channels or plain.</summary>
+    public string ConvScale { get; set; } = "fan-in";
+    /// <summary>mf or std.</summary>
+    public string ReadoutScale { get; set; } = "mf";
+    /// <summary>per-channel, none or per-position.</summary>
+    public string Bias { get; set; } = "per-channel";
+    /// <summary>sgd or adam (null: sgd for supervised rules).</summary>
+    public string? Optimizer { get; set; }
+    /// <summary>Base learning rate (null: 0.1 for SGD, 1e-2 for Adam).</summary>
+    public double? Lr { get; set; }
+    /// <summary>auto, on or off: multiply the learning rate by H_L (auto: on for the mf readout with SGD).</summary>
+    public string LrWidthScaling { get; set; } = "auto";
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; set; } = 0.9;
+    /// <summary>Weight-decay form.</summary>
+    public string WdForm { get; set; } = "none";
+    /// <summary>Weight-decay λ.</summary>
+    public double Wd { get; set; }
+    /// <summary>constant, cosine or exponential.</summary>
+    public string Schedule { get; set; } = "constant";
+    /// <summary>Batch size.</summary>
+    public int Batch { get; set; } = 128;
+    /// <summary>Maximum epochs.</summary>
+    public int Epochs { get; set; } = 500;
+    /// <summary>Stop when the epoch-mean train loss is below this (0 disables).</summary>
+    public double StopLoss { get; set; } = 1e-3;
+    /// <summary>Evaluate the test error every this many epochs (0: only at the end).</summary>
+    public int EvalEvery { get; set; } = 10;
+    /// <summary>DFA top layer: random or true.</summary>
+    public string DfaTop { get; set; } = "random";
+    /// <summary>DFA layout: per-position or shared.</summary>
+    public string DfaLayout { get; set; } = "per-position";
+    /// <summary>DFA scale: match-bp or unit.</summary>
+    public string DfaScale { get; set; } = "match-bp";
+    /// <summary>FA readout feedback: random or true.</summary>
+    public string FaReadoutFeedback { get; set; } = "random";
+    /// <summary>Oracle refit: epoch or step.</summary>
+    public string LgaRefit { get; set; } = "epoch";
+    /// <summary>Probe: ridge, logistic, both or none.</summary>
+    public string Probe { get; set; } = "ridge";
+    /// <summary>Ridge α.</summary>
+    public double RidgeAlpha { get; set; } = 1.0;
+    /// <summary>Matrix-product provider: auto, openblas or managed.</summary>
+    public string Blas { get; set; } = "auto";
+    /// <summary>Threads of the matrix-product provider.</summary>
+    public int Threads { get; set; } = 1;
+
+    /// <summary>A deep copy.</summary>
+    public RunConfig Clone()
+    {
+        var c = (RunConfig)MemberwiseClone();
+        c.Widths = Widths?.ToArray();
+        return c;
+    }
+
+    /// <summary>The effective seed of a stream.</summary>
+    public long StreamSeed(long? overrideSeed) => overrideSeed ?? Seed;
+
+    /// <summary>All options as a JSON object keyed like the command line (the full config of a run record).</summary>
+    public JsonObject ToJson()
+    {
+        var o = new JsonObject();
+        foreach (var opt in RunOptions.All) o[opt.Key] = opt.Get(this);
+        return o;
+    }
+
+    internal static string Invariant(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+}

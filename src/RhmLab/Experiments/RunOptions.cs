@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RhmLab.Experiments;
+
+/// <summary>One run option: its key (as in <c>--key</c> and JSON), help, and how to read and write it.</summary>
+public sealed class RunOption
+{
+    internal RunOption(string key, string type, string help, Action<RunConfig, JsonNode?> set, Func<RunConfig, JsonNode?> get, string[]? choices = null)
+    {
+        Key = key; Type = type; Help = help; SetValue = set; Get = get; Choices = choices;
+    }
+
+    /// <summary>The key, e.g. <c>lr</c> or <c>conv-scale</c>.</summary>
+    public string Key { get; }
+    /// <summary>int, long, double, string, or int-list.</summary>
+    public string Type { get; }
+    /// <summary>Help text.</summary>
+    public string Help { get; }
+    /// <summary>Allowed values of a string option (null: free).</summary>
+    public string[]? Choices { get; }
+    internal Action<RunConfig, JsonNode?> SetValue { get; }
+    /// <summary>The current value as JSON.</summary>
+    public Func<RunConfig, JsonNode?> Get { get; }
+
+    /// <summary>Sets the option from a JSON value; wrong types raise <see cref="ArgumentException"/> naming the key.</summary>
+    public void Set(RunConfig config, JsonNode? value) => SetValue(config, value);
+
+    /// <summary>Sets the option from command-line text.</summary>
+    public void SetText(RunConfig config, string text)
+    {
+        JsonNode? node = Type switch
+        {
+            "string" => JsonValue.Create(text),
+            "int-list" => new JsonArray(text.Split(',', StringSplitOptions.TrimEntries).Select(t => (JsonNode?)ParseNumber(t)).ToArray()),
+            _ => ParseNumber(text),
+        };
+        Set(config, node);
+
+        JsonNode? ParseNumber(string t)
+        {
+            if (t is "null" or "") return null;
+            if (long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l)) return JsonValue.Create(l);
+            if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return JsonValue.Create(d);
+            throw new ArgumentException($"{Key}: '{t}' is not a number");
+        }
+    }
+}
+
+/// <summary>The table of run options: the single definition used by the CLI, config files and sweep plans.</summary>
+public static class RunOptions
+{
+    private static readonly string[] RuleNames =
+        ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask"];
+
+    /// <summary>Learning rules known to this build.</summary>
+    public static IReadOnlyList<string> Rules => RuleNames;
+
+    /// <summary>All options, in help order.</summary>
+    public static IReadOnlyList<RunOption> All { get; } = Build();
+
+    /// <summary>Looks up an option by key (case-sensitive; <c>depth</c> is an alias of <c>L</c>).</summary>
+    public static RunOption? Find(string key)
+    {
+        if (key == "depth") key = "L";
+        return All.FirstOrDefault(o => o.Key == key);
+    }
+
+    /// <summary>
+    /// Applies a JSON object of options (a run-config file or a sweep point). Unknown keys, wrong types and bad
+    /// values raise <see cref="ArgumentException"/> naming the key.
+    /// </summary>
+    public static void Apply(RunConfig config, JsonObject values, string where = "config")
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var (key, value) in values)
+        {
+            var opt = Find(key) ?? throw new ArgumentException($"{where}: unknown option '{key}'");
+            opt.Set(config, value);
+        }
+    }
+
+    /// <summary>Reads a run-config JSON file.</summary>
+    public static RunConfig Load(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new ArgumentException($"--config: cannot read '{path}' ({e.Message})"); }
+        JsonNode? node;
+        try { node = JsonNode.Parse(text); }
+        catch (JsonException e) { throw new ArgumentException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})"); }
+        if (node is not JsonObject obj) throw new ArgumentException($"{path}: a run config must be a JSON object");
+        var config = new RunConfig();
+        Apply(config, obj, path);
+        return config;
+    }
+
+    private static RunOption Int(string key, string help, Action<RunConfig, int> set, Func<RunConfig, int> get) =>
+        new(key, "int", help, (c, n) => set(c, ToInt(key, n)), c => JsonValue.Create(get(c)));
+
+    private static RunOption NullableInt(string key, string help, Action<RunConfig, int?> set, Func<RunConfig, int?> get) =>
+        new(key, "int", help, (c, n) => set(c, n is null ? null : ToInt(key, n)), c => get(c) is int v ? JsonValue.Create(v) : null);
+
+    private static RunOption NullableLong(string key, string help, Action<RunConfig, long?> set, Func<RunConfig, long?> get) =>
+        new(key, "long", help, (c, n) => set(c, n is null ? null : ToLong(key, n)), c => get(c) is long v ? JsonValue.Create(v) : null);
+
+    private static RunOption Double(string key, string help, Action<RunConfig, double> set, Func<RunConfig, double> get) =>
+        new(key, "double", help, (c, n) => set(c, ToDouble(key, n)), c => JsonValue.Create(get(c)));
+
+    private static RunOption NullableDouble(string key, string help, Action<RunConfig, double?> set, Func<RunConfig, double?> get) =>
+        new(key, "double", help, (c, n) => set(c, n is null ? null : ToDouble(key, n)), c => get(c) is double v ? JsonValue.Create(v) : null);
+
+    private static RunOption Str(string key, string help, Action<RunConfig, string> set, Func<RunConfig, string> get, params string[] choices) =>
+        new(key, "string", help + (choices.Length > 0 ? $" ({string.Join('|', choices)})" : ""), (c, n) =>
+        {
+            string s = ToStr(key, n);
+            if (choices.Length > 0 && !choices.Contains(s))
+                throw new ArgumentException($"{key}: unknown value '{s}' (expected {string.Join(", ", choices)})");
+            set(c, s);
+        }, c => JsonValue.Create(get(c)), choices.Length > 0 ? choices : null);
+
+    private static RunOption? NullableStr(string key, string help, Action<RunConfig, string?> set, Func<RunConfig, string?> get, params string[] choices) =>
+        new(key, "string", help + $" ({string.Join('|', choices)})", (c, n) =>
+        {
+            if (n is null) { set(c, null); return; }
+            string s = ToStr(key, n);
+            if (!choices.Contains(s)) throw new ArgumentException($"{key}: unknown value '{s}' (expected {string.Join(", ", choices)})");
+            set(c, s);
+        }, c => get(c) is string v ? JsonValue.Create(v) : null, choices);
+
+    private static int ToInt(string key, JsonNode? n)
+    {
+        long v = ToLong(key, n);
+        if (v < int.MinValue || v > int.MaxValue) throw new ArgumentException($"{key}: {v} is out of range");
+        return (int)v;
+    }
+
+    private static long ToLong(string key, JsonNode? n)
+    {
+        if (n is JsonValue v)
+        {
+            if (v.TryGetValue(out long l)) return l;
+            if (v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e18) return (long)d;
+        }
+        throw new ArgumentException($"{key}: expected an integer, got {Show(n)}");
+    }
+
+    private static double ToDouble(string key, JsonNode? n)
+    {
+        if (n is JsonValue v && v.TryGetValue(out double d))
+        {
+            if (!double.IsFinite(d)) throw new ArgumentException($"{key}: must be finite");
+            return d;
+        }
+        throw new ArgumentException($"{key}: expected a number, got {Show(n)}");
+    }
+
+    private static string ToStr(string key, JsonNode? n) =>
+        n is JsonValue v && v.TryGetValue(out string? s) ? s : throw new ArgumentException($"{key}: expected a string, got {Show(n)}");
+
+    private static string Show(JsonNode? n) => n is null ? "null" : n.ToJsonString();
+
+    private static RunOption IntList(string key, string help, Action<RunConfig, int[]?> set, Func<RunConfig, int[]?> get) =>
+        new(key, "int-list", help, (c, n) =>
+        {
+            if (n is null) { set(c, null); return; }
+            if (n is not JsonArray a || a.Count == 0) throw new ArgumentException($"{key}: expected a non-empty list of integers, got {Show(n)}");
+            set(c, a.Select(x => ToInt(key, x)).ToArray());
+        }, c => get(c) is int[] w ? new JsonArray(w.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()) : null);
+
+    private static List<RunOption> Build() =>
+    [
+        Int("nc", "Number of classes n_c", (c, x) => c.Nc = x, c => c.Nc),
+        Int("m", "Productions (synonyms) per symbol m", (c, x) => c.M = x, c => c.M),
+        Int("v", "Vocabulary size v", (c, x) => c.V = x, c => c.V),
+        Int("s", "Tuple size s", (c, x) => c.S = x, c => c.S),
+        Int("L", "Depth L (alias: depth)", (c, x) => c.L = x, c => c.L),
+        Str("rules", "Rule generator", (c, x) => c.Rules = x, c => c.Rules, "v2", "v1"),
+        new RunOption("seed", "long", "Master seed of every stream", (c, n) => c.Seed = ToLong("seed", n), c => JsonValue.Create(c.Seed)),
+        NullableLong("rules-seed", "Seed of the rules stream (default: seed)", (c, x) => c.RulesSeed = x, c => c.RulesSeed),
+        NullableLong("sample-seed", "Seed of the sample stream", (c, x) => c.SampleSeed = x, c => c.SampleSeed),
+        NullableLong("split-seed", "Seed of the split stream", (c, x) => c.SplitSeed = x, c => c.SplitSeed),
+        NullableLong("init-seed", "Seed of the init stream", (c, x) => c.InitSeed = x, c => c.InitSeed),
+        NullableLong("feedback-seed", "Seed of the feedback stream", (c, x) => c.FeedbackSeed = x, c => c.FeedbackSeed),
+        NullableLong("batch-seed", "Seed of the batches stream", (c, x) => c.BatchSeed = x, c => c.BatchSeed),
+        NullableLong("pairs-seed", "Seed of the pairs stream", (c, x) => c.PairsSeed = x, c => c.PairsSeed),
+        NullableLong("probe-seed", "Seed of the probe stream", (c, x) => c.ProbeSeed = x, c => c.ProbeSeed),
+        NullableLong("train", "Training-set size P (default 4*n_c*m^L)", (c, x) => c.Train = x, c => c.Train),
+        NullableDouble("train-x", "P as a multiple of n_c*m^L (when train is not given)", (c, x) => c.TrainMultiple = x, c => c.TrainMultiple),
+        NullableLong("test", "Test-set size T (default min(20000, P_max - P))", (c, x) => c.Test = x, c => c.Test),
+        Str("sampling", "Index sampling", (c, x) => c.Sampling = x, c => c.Sampling, "distinct", "iid"),
+        Str("split", "Train/test split", (c, x) => c.Split = x, c => c.Split, "test-first-nested", "joint"),
+        Str("rule", "Learning rule", (c, x) => c.Rule = x, c => c.Rule, RuleNames),
+        Str("loss", "Supervised loss", (c, x) => c.Loss = x, c => c.Loss, "ce", "mse", "mse-mean", "mse-centered"),
+        Str("arch", "Network", (c, x) => c.Arch = x, c => c.Arch, "cnn", "mlp"),
+        NullableInt("width", "Width of every hidden layer (default 2v^2)", (c, x) => c.Width = x, c => c.Width),
+        IntList("widths", "Per-layer widths, e.g. 128,256,512", (c, x) => c.Widths = x, c => c.Widths),
+        NullableInt("layers", "Hidden layers (default L for cnn, 2 for mlp)", (c, x) => c.Layers = x, c => c.Layers),
+        Str("conv-scale", "Convolution multiplier", (c, x) => c.ConvScale = x, c => c.ConvScale, "fan-in", "channels", "plain"),
+        Str("readout-scale", "Readout multiplier", (c, x) => c.ReadoutScale = x, c => c.ReadoutScale, "mf", "std"),
+        Str("bias", "Hidden-layer bias", (c, x) => c.Bias = x, c => c.Bias, "per-channel", "none", "per-position"),
+        NullableStr("optimizer", "Optimiser (default sgd for supervised rules)", (c, x) => c.Optimizer = x, c => c.Optimizer, "sgd", "adam")!,
+        NullableDouble("lr", "Base learning rate (default 0.1 for sgd, 0.01 for adam)", (c, x) => c.Lr = x, c => c.Lr),
+        Str("lr-width-scaling", "Multiply lr by H_L (auto: with mf readout and sgd)", (c, x) => c.LrWidthScaling = x, c => c.LrWidthScaling, "auto", "on", "off"),
+        Double("momentum", "SGD momentum", (c, x) => c.Momentum = x, c => c.Momentum),
+        Str("wd-form", "Weight-decay form", (c, x) => c.WdForm = x, c => c.WdForm, "none", "l2", "l2-mean-per-tensor", "decoupled"),
+        Double("wd", "Weight-decay lambda", (c, x) => c.Wd = x, c => c.Wd),
+        Str("schedule", "Learning-rate schedule", (c, x) => c.Schedule = x, c => c.Schedule, "constant", "cosine", "exponential"),
+        Int("batch", "Batch size", (c, x) => c.Batch = x, c => c.Batch),
+        Int("epochs", "Maximum epochs", (c, x) => c.Epochs = x, c => c.Epochs),
+        Double("stop-loss", "Stop when the epoch-mean train loss is below this (0: never)", (c, x) => c.StopLoss = x, c => c.StopLoss),
+        Int("eval-every", "Test error every N epochs (0: only at the end)", (c, x) => c.EvalEvery = x, c => c.EvalEvery),
+        Str("dfa-top", "DFA feedback of the top layer", (c, x) => c.DfaTop = x, c => c.DfaTop, "random", "true"),
+        Str("dfa-layout", "DFA matrices per position or shared", (c, x) => c.DfaLayout = x, c => c.DfaLayout, "per-position", "shared"),
+        Str("dfa-scale", "DFA matrix scale", (c, x) => c.DfaScale = x, c => c.DfaScale, "match-bp", "unit"),
+        Str("fa-readout-feedback", "FA feedback of the readout", (c, x) => c.FaReadoutFeedback = x, c => c.FaReadoutFeedback, "random", "true"),
+        Str("lga-refit", "Oracle refit", (c, x) => c.LgaRefit = x, c => c.LgaRefit, "epoch", "step"),
+        Str("probe", "Linear probe of every layer", (c, x) => c.Probe = x, c => c.Probe, "ridge", "logistic", "both", "none"),
+        Double("ridge-alpha", "Ridge probe regularisation", (c, x) => c.RidgeAlpha = x, c => c.RidgeAlpha),
+        Str("blas", "Matrix-product provider", (c, x) => c.Blas = x, c => c.Blas, "auto", "openblas", "managed"),
+        Int("threads", "Threads of the matrix-product provider", (c, x) => c.Threads = x, c => c.Threads),
+    ];
+}

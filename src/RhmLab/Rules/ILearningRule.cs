@@ -1,0 +1,65 @@
+using System.Numerics;
+using RhmLab.Data;
+using RhmLab.Networks;
+
+namespace RhmLab.Rules;
+
+/// <summary>What a rule consumes each step.</summary>
+public enum RuleInput
+{
+    /// <summary>Inputs with their labels (supervised rules).</summary>
+    Labelled,
+    /// <summary>Anchors stacked with a positive and a negative partner each, [3B, d] (self-supervised rules).</summary>
+    Pairs,
+}
+
+/// <summary>What a rule needs from the trainer when it is attached to a network.</summary>
+/// <param name="MaxBatch">Largest batch it will see (rows of the forward pass).</param>
+/// <param name="FeedbackSeed">Seed of the <c>feedback</c> stream (fixed random matrices).</param>
+/// <param name="Train">The training set (only the oracle rule reads it, to refit its feedback).</param>
+public sealed record RuleContext(int MaxBatch, long FeedbackSeed, Dataset? Train = null);
+
+/// <summary>Scalars a rule reports for one step, averaged into epoch logs.</summary>
+public sealed class StepStats
+{
+    /// <summary>Mean loss of the batch (the rule's own objective).</summary>
+    public double Loss { get; set; }
+
+    /// <summary>Correctly classified inputs of the batch (supervised rules), else −1.</summary>
+    public int Correct { get; set; } = -1;
+
+    /// <summary>Named per-step components (e.g. <c>layer2.pos</c>), averaged per epoch.</summary>
+    public Dictionary<string, double> Components { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A learning rule: given the forward pass of a batch, it decides every layer's update, written as a gradient
+/// (the update direction before the optimiser) into the <see cref="Parameter{T}.Grad"/> buffers. BP, FA, DFA,
+/// the masking ablations, the oracle and the self-supervised rules are siblings behind this interface.
+/// </summary>
+public interface ILearningRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The rule's name as used on the command line.</summary>
+    string Name { get; }
+
+    /// <summary>What the rule consumes.</summary>
+    RuleInput Input { get; }
+
+    /// <summary>Binds the rule to a network: allocates its buffers and draws its fixed matrices. Called once.</summary>
+    void Attach(Network<T> network, IReadOnlyList<Parameter<T>> networkParameters, RuleContext context);
+
+    /// <summary>Rule-owned trainable tensors (CLAPP's W_pred); empty for most rules.</summary>
+    IReadOnlyList<Parameter<T>> OwnParameters { get; }
+
+    /// <summary>Called at the start of every epoch with the current weights (the oracle refits here).</summary>
+    void BeginEpoch(int epoch);
+
+    /// <summary>
+    /// Computes the update of every parameter from a forward pass (labels for <see cref="RuleInput.Labelled"/>
+    /// rules). Self-supervised rules may recompute layers of the pass from detached inputs.
+    /// </summary>
+    StepStats Step(ForwardPass<T> pass, ReadOnlySpan<int> labels);
+
+    /// <summary>Named per-layer diagnostics of the rule (alignment angles, feedback scales), computed on demand.</summary>
+    IReadOnlyDictionary<string, double> Diagnostics();
+}

@@ -1,0 +1,89 @@
+using System.Numerics;
+using RhmLab.Networks;
+using RhmLab.Numerics;
+
+namespace RhmLab.Rules;
+
+/// <summary>
+/// The common form of every supervised rule (ALGORITHMS.md §3.0): the readout gets its true gradient, each
+/// hidden layer k gets an error signal δ^k, and every layer applies the same local update, postsynaptic error ×
+/// presynaptic patch. Subclasses differ only in how they obtain δ^k.
+/// </summary>
+public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private Network<T>? _net;
+    private IReadOnlyList<Parameter<T>>? _params;
+
+    /// <summary>Creates a rule with a loss.</summary>
+    protected SupervisedRule(LossKind loss) { LossKind = loss; }
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <summary>The loss whose output error drives the rule.</summary>
+    public LossKind LossKind { get; }
+
+    /// <inheritdoc />
+    public RuleInput Input => RuleInput.Labelled;
+
+    /// <inheritdoc />
+    public virtual IReadOnlyList<Parameter<T>> OwnParameters => [];
+
+    /// <summary>The attached network.</summary>
+    protected Network<T> Net => _net ?? throw new InvalidOperationException("rule is not attached");
+
+    /// <summary>Output error e, [B, n_c].</summary>
+    protected T[] Error { get; private set; } = [];
+
+    /// <summary>δ^k per hidden layer, [B·d_k, H_k].</summary>
+    protected T[][] Deltas { get; private set; } = [];
+
+    /// <summary>Signals g^k (∂ℓ/∂h^k or its approximation) per hidden layer.</summary>
+    protected T[][] Signals { get; private set; } = [];
+
+    /// <summary>The trainer's context.</summary>
+    protected RuleContext Context { get; private set; } = new(1, 0);
+
+    /// <inheritdoc />
+    public virtual void Attach(Network<T> network, IReadOnlyList<Parameter<T>> networkParameters, RuleContext context)
+    {
+        _net = network ?? throw new ArgumentNullException(nameof(network));
+        _params = networkParameters ?? throw new ArgumentNullException(nameof(networkParameters));
+        Context = context ?? throw new ArgumentNullException(nameof(context));
+        Error = new T[context.MaxBatch * network.Classes];
+        Deltas = network.Layers.Select(l => new T[context.MaxBatch * l.Units]).ToArray();
+        Signals = network.Layers.Select(l => new T[context.MaxBatch * l.Units]).ToArray();
+    }
+
+    /// <inheritdoc />
+    public virtual void BeginEpoch(int epoch) { }
+
+    /// <inheritdoc />
+    public StepStats Step(ForwardPass<T> pass, ReadOnlySpan<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        var net = Net;
+        int b = pass.Batch;
+        var e = Error.AsSpan(0, b * net.Classes);
+        double loss = Loss.Evaluate<T>(LossKind, pass.Logits.AsSpan(0, b * net.Classes), labels[..b], net.Classes, e, out int correct);
+        var readout = _params![^1];
+        net.ReadoutBackward(pass, e, readout.Grad, default);
+        ComputeDeltas(pass, e);
+        for (int k = 0; k < net.Depth; k++)
+            net.LayerGradient(pass, k, Deltas[k], _params[2 * k].Grad, _params[2 * k + 1].Grad);
+        return new StepStats { Loss = loss, Correct = correct };
+    }
+
+    /// <summary>Fills <see cref="Deltas"/> for the current batch from the output error e (already ÷ B).</summary>
+    protected abstract void ComputeDeltas(ForwardPass<T> pass, ReadOnlySpan<T> error);
+
+    /// <summary>δ = M ⊙ g for layer k (the receiving layer always applies its own true mask).</summary>
+    protected void ApplyOwnMask(ForwardPass<T> pass, int k, ReadOnlySpan<T> signal)
+    {
+        int n = pass.Batch * Net.Layers[k].Units;
+        Kernels.MaskByActive(signal[..n], pass.Pre[k].AsSpan(0, n), Deltas[k].AsSpan(0, n));
+    }
+
+    /// <inheritdoc />
+    public virtual IReadOnlyDictionary<string, double> Diagnostics() => new Dictionary<string, double>();
+}

@@ -1,0 +1,142 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using RhmLab.Rules;
+
+namespace RhmLab.Training;
+
+/// <summary>Weight-decay form (ALGORITHMS.md §6 item 4).</summary>
+public enum WeightDecayForm
+{
+    /// <summary>Default: no decay.</summary>
+    None,
+    /// <summary>λ/2·Σ‖p‖² added to the loss: gradient λp.</summary>
+    L2,
+    /// <summary>λ·Σ_tensors mean(p²) ([HL] parity): gradient 2λp/numel(p).</summary>
+    L2MeanPerTensor,
+    /// <summary>p ← p − ηλp after each step.</summary>
+    Decoupled,
+}
+
+/// <summary>Options shared by the optimisers.</summary>
+/// <param name="Form">Weight-decay form.</param>
+/// <param name="Lambda">λ.</param>
+/// <param name="DecayBiases">Whether biases are decayed.</param>
+/// <param name="DecayPredictors">Whether rule-owned predictors (W_pred) are decayed.</param>
+public sealed record WeightDecay(WeightDecayForm Form = WeightDecayForm.None, double Lambda = 0, bool DecayBiases = false, bool DecayPredictors = true)
+{
+    /// <summary>Parses <c>none</c>, <c>l2</c>, <c>l2-mean-per-tensor</c> or <c>decoupled</c>.</summary>
+    public static WeightDecayForm ParseForm(string text) => text switch
+    {
+        "none" => WeightDecayForm.None,
+        "l2" => WeightDecayForm.L2,
+        "l2-mean-per-tensor" => WeightDecayForm.L2MeanPerTensor,
+        "decoupled" => WeightDecayForm.Decoupled,
+        _ => throw new ArgumentException($"wd-form: unknown value '{text}' (expected none, l2, l2-mean-per-tensor or decoupled)"),
+    };
+
+    internal bool Applies<T>(Parameter<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Form != WeightDecayForm.None && Lambda != 0 && p.Kind switch
+        {
+            ParameterKind.Bias => DecayBiases,
+            ParameterKind.Predictor => DecayPredictors,
+            _ => true,
+        };
+}
+
+/// <summary>Applies a step to every non-frozen parameter from its gradient buffer. Allocates only at construction.</summary>
+public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The parameters being optimised.</summary>
+    protected IReadOnlyList<Parameter<T>> Parameters { get; }
+
+    /// <summary>The weight-decay options.</summary>
+    protected WeightDecay Decay { get; }
+
+    /// <summary>Creates an optimiser over a parameter list.</summary>
+    protected Optimizer(IReadOnlyList<Parameter<T>> parameters, WeightDecay decay)
+    {
+        Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        Decay = decay ?? throw new ArgumentNullException(nameof(decay));
+    }
+
+    /// <summary>One step at learning rate <paramref name="lr"/>.</summary>
+    public void Step(double lr)
+    {
+        foreach (var p in Parameters)
+        {
+            if (p.Frozen) continue;
+            bool decay = Decay.Applies(p);
+            if (decay && Decay.Form is WeightDecayForm.L2 or WeightDecayForm.L2MeanPerTensor)
+            {
+                double coef = Decay.Form == WeightDecayForm.L2 ? Decay.Lambda : 2 * Decay.Lambda / p.Value.Length;
+                TensorPrimitives.MultiplyAdd(p.Value, T.CreateTruncating(coef), p.Grad, p.Grad);
+            }
+            Update(p, lr);
+            if (decay && Decay.Form == WeightDecayForm.Decoupled)
+                TensorPrimitives.Multiply(p.Value, T.CreateTruncating(1 - lr * Decay.Lambda), p.Value);
+        }
+    }
+
+    /// <summary>Updates one parameter from its (decay-adjusted) gradient.</summary>
+    protected abstract void Update(Parameter<T> p, double lr);
+}
+
+/// <summary>SGD with momentum, PyTorch form: v ← μv + g, p ← p − ηv.</summary>
+public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Dictionary<Parameter<T>, T[]> _velocity = new();
+    private readonly double _momentum;
+
+    /// <summary>Creates SGD with momentum μ.</summary>
+    public Sgd(IReadOnlyList<Parameter<T>> parameters, double momentum, WeightDecay decay) : base(parameters, decay)
+    {
+        _momentum = momentum;
+        foreach (var p in parameters) _velocity[p] = new T[p.Value.Length];
+    }
+
+    /// <inheritdoc />
+    protected override void Update(Parameter<T> p, double lr)
+    {
+        var v = _velocity[p];
+        if (_momentum == 0) { TensorPrimitives.MultiplyAdd(p.Grad, T.CreateTruncating(-lr), p.Value, p.Value); return; }
+        TensorPrimitives.MultiplyAdd(v, T.CreateTruncating(_momentum), p.Grad, v);
+        TensorPrimitives.MultiplyAdd(v, T.CreateTruncating(-lr), p.Value, p.Value);
+    }
+}
+
+/// <summary>Adam with bias correction (β1 = 0.9, β2 = 0.999, ε = 1e-8 by default).</summary>
+public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Dictionary<Parameter<T>, (T[] M, T[] V)> _state = new();
+    private readonly double _beta1, _beta2, _eps;
+    private readonly Dictionary<Parameter<T>, int> _steps = new();
+
+    /// <summary>Creates Adam.</summary>
+    public Adam(IReadOnlyList<Parameter<T>> parameters, WeightDecay decay, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+        : base(parameters, decay)
+    {
+        _beta1 = beta1; _beta2 = beta2; _eps = eps;
+        foreach (var p in parameters) { _state[p] = (new T[p.Value.Length], new T[p.Value.Length]); _steps[p] = 0; }
+    }
+
+    /// <inheritdoc />
+    protected override void Update(Parameter<T> p, double lr)
+    {
+        var (m, v) = _state[p];
+        int t = ++_steps[p];
+        T b1 = T.CreateTruncating(_beta1), b2 = T.CreateTruncating(_beta2);
+        T c1 = T.CreateTruncating(1 - _beta1), c2 = T.CreateTruncating(1 - _beta2);
+        double corr1 = 1 - Math.Pow(_beta1, t), corr2 = 1 - Math.Pow(_beta2, t);
+        T stepSize = T.CreateTruncating(lr / corr1);
+        T invSqrtCorr2 = T.CreateTruncating(1 / Math.Sqrt(corr2));
+        T eps = T.CreateTruncating(_eps);
+        var g = p.Grad;
+        var x = p.Value;
+        for (int i = 0; i < x.Length; i++)
+        {
+            m[i] = b1 * m[i] + c1 * g[i];
+            v[i] = b2 * v[i] + c2 * g[i] * g[i];
+            x[i] -= stepSize * m[i] / (T.Sqrt(v[i]) * invSqrtCorr2 + eps);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace RhmLab.Training;
+
+/// <summary>Learning-rate schedules, evaluated per epoch.</summary>
+public enum ScheduleKind
+{
+    /// <summary>Default: constant.</summary>
+    Constant,
+    /// <summary>Cosine annealing over T_max = 0.8·epochs ([HL]), then held at its minimum.</summary>
+    Cosine,
+    /// <summary>η·0.975^epoch.</summary>
+    Exponential,
+}
+
+/// <summary>The learning rate of each epoch.</summary>
+public static class Schedule
+{
+    /// <summary>Parses <c>constant</c>, <c>cosine</c> or <c>exponential</c>.</summary>
+    public static ScheduleKind Parse(string text) => text switch
+    {
+        "constant" => ScheduleKind.Constant,
+        "cosine" => ScheduleKind.Cosine,
+        "exponential" => ScheduleKind.Exponential,
+        _ => throw new ArgumentException($"schedule: unknown value '{text}' (expected constant, cosine or exponential)"),
+    };
+
+    /// <summary>The rate at a 0-based epoch.</summary>
+    public static double Rate(ScheduleKind kind, double baseRate, int epoch, int epochs, double gamma = 0.975) => kind switch
+    {
+        ScheduleKind.Cosine => baseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(epoch, 0.8 * epochs) / Math.Max(1, 0.8 * epochs))),
+        ScheduleKind.Exponential => baseRate * Math.Pow(gamma, epoch),
+        _ => baseRate,
+    };
+}
