@@ -69,6 +69,12 @@ public sealed class ChainRule<T> : SupervisedRule<T> where T : unmanaged, IFloat
     /// <summary>The fixed (FA) or current (sign) feedback kernel of layer k (index 0 unused), shaped like the weights.</summary>
     public ReadOnlySpan<T> FeedbackKernel(int k) => _feedback.Length == 0 ? default : _feedback[k];
 
+    /// <summary>The feedback kernels themselves, for tests that set them (e.g. B = W).</summary>
+    internal T[][] FeedbackKernels => _feedback;
+
+    /// <summary>The readout feedback B_out.</summary>
+    internal T[] ReadoutFeedback => _readoutFeedback;
+
     /// <inheritdoc />
     public override void Attach(Network<T> network, IReadOnlyList<Parameter<T>> networkParameters, RuleContext context)
     {
