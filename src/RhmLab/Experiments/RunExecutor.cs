@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using RhmLab.Evaluation;
+using RhmLab.Numerics;
+using RhmLab.Rules;
+using RhmLab.Training;
+
+namespace RhmLab.Experiments;
+
+/// <summary>
+/// Runs one config end to end: data, training, the network's own errors, and linear probes on every layer's
+/// frozen representation (ALGORITHMS.md §4.1). This is what <c>rhmlab train</c> and each sweep point call.
+/// </summary>
+public static class RunExecutor
+{
+    /// <summary>The matrix-product provider a config asks for; <c>auto</c> defers to RHMLAB_BLAS, then to OpenBLAS when present.</summary>
+    public static IMatMul Provider(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        string name = config.Blas;
+        if (name == "auto") return MatMulProviders.FromEnvironment(config.Threads);
+        return MatMulProviders.Create(name, config.Threads);
+    }
+
+    /// <summary>Executes a resolved run.</summary>
+    public static RunResult Execute(ResolvedRun run, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var sw = Stopwatch.StartNew();
+        var provenance = RunResult.CurrentProvenance();
+        var mm = Provider(run.Config);
+        var trainer = new Trainer<float>(run, mm);
+        var outcome = trainer.Train(observer, cancel);
+        if (outcome.Diverged)
+        {
+            return new RunResult
+            {
+                Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
+                ProbeErrors = Enumerable.Repeat(double.NaN, trainer.Network.Depth).ToArray(),
+                WallSeconds = sw.Elapsed.TotalSeconds, Provenance = provenance,
+            };
+        }
+        bool supervised = trainer.Rule.Input == RuleInput.Labelled;
+        double testError = supervised ? trainer.ErrorRate(trainer.Data.Test) : double.NaN;
+        double trainError = supervised ? trainer.ErrorRate(trainer.Data.Train) : double.NaN;
+        var probe = run.Config.Probe;
+        double[] ridge = [];
+        double inputProbe = double.NaN;
+        double[]? logistic = null;
+        if (probe != "none" && trainer.Data.Test.Count > 0)
+        {
+            var (r, input) = ProbeLayers(trainer, run, mm, logisticProbe: false);
+            if (probe is "ridge" or "both") { ridge = r; inputProbe = input; }
+            if (probe is "logistic" or "both") logistic = ProbeLayers(trainer, run, mm, logisticProbe: true).Errors;
+            if (probe == "logistic") { ridge = logistic!; }
+        }
+        return new RunResult
+        {
+            Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
+            NetworkTestError = testError, NetworkTrainError = trainError,
+            ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe == "both" ? logistic : null,
+            WallSeconds = sw.Elapsed.TotalSeconds, Provenance = provenance,
+        };
+    }
+
+    /// <summary>Probe test error of every hidden layer, and of the raw input for the ridge probe.</summary>
+    private static (double[] Errors, double Input) ProbeLayers(Trainer<float> trainer, ResolvedRun run, IMatMul mm, bool logisticProbe)
+    {
+        var train = trainer.Data.Train;
+        var test = trainer.Data.Test;
+        int classes = run.Rhm.Classes;
+        var errors = new double[trainer.Network.Depth];
+        double input = double.NaN;
+        for (int k = logisticProbe ? 1 : 0; k <= trainer.Network.Depth; k++)
+        {
+            var xtr = trainer.Representation(train, k);
+            var xte = trainer.Representation(test, k);
+            int cols = xtr.Length / train.Count;
+            double err;
+            if (logisticProbe)
+            {
+                var p = LogisticProbe.Fit(xtr, train.Count, cols, train.Labels, classes,
+                    new LogisticOptions { Seed = run.Config.StreamSeed(run.Config.ProbeSeed) });
+                err = p.Error(xte, test.Count, test.Labels);
+            }
+            else
+            {
+                var p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.RidgeAlpha }, mm);
+                err = p.Error(xte, test.Count, test.Labels);
+            }
+            if (k == 0) input = err; else errors[k - 1] = err;
+        }
+        return (errors, input);
+    }
+}

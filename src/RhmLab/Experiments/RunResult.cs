@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RhmLab.Training;
+
+namespace RhmLab.Experiments;
+
+/// <summary>
+/// The record of one run: what was run (the full resolved config and provenance), how training went (learning
+/// curves, stop reason, divergence) and what was measured (the network's test error, per-layer probe errors).
+/// </summary>
+public sealed class RunResult
+{
+    /// <summary>Rule name.</summary>
+    public required string Rule { get; init; }
+    /// <summary>The resolved run.</summary>
+    public required ResolvedRun Run { get; init; }
+    /// <summary>Training outcome with its epoch logs.</summary>
+    public required TrainingOutcome Outcome { get; init; }
+    /// <summary>The network's own test error (supervised rules), else NaN.</summary>
+    public double NetworkTestError { get; init; } = double.NaN;
+    /// <summary>The network's own training error at the end.</summary>
+    public double NetworkTrainError { get; init; } = double.NaN;
+    /// <summary>Ridge probe test error per layer, index 0 = first hidden layer.</summary>
+    public double[] ProbeErrors { get; init; } = [];
+    /// <summary>Ridge probe test error of the raw one-hot input (layer 0).</summary>
+    public double InputProbeError { get; init; } = double.NaN;
+    /// <summary>Logistic probe test errors per layer when requested.</summary>
+    public double[]? LogisticProbeErrors { get; init; }
+    /// <summary>Matrix-product provider name.</summary>
+    public required string Provider { get; init; }
+    /// <summary>Total wall time including data generation and evaluation.</summary>
+    public double WallSeconds { get; init; }
+    /// <summary>Provenance: version, commit, machine.</summary>
+    public JsonObject Provenance { get; init; } = new();
+
+    /// <summary>
+    /// The headline test error: the network's own error for supervised rules, the top-layer probe error otherwise.
+    /// </summary>
+    public double TestError => !double.IsNaN(NetworkTestError) ? NetworkTestError : (ProbeErrors.Length > 0 ? ProbeErrors[^1] : double.NaN);
+
+    /// <summary>The run record as JSON. <paramref name="curves"/> adds the per-epoch learning curves.</summary>
+    public JsonObject ToJson(bool curves = true)
+    {
+        var r = Run;
+        var last = Outcome.Epochs.Count > 0 ? Outcome.Epochs[^1] : null;
+        var o = new JsonObject
+        {
+            ["format"] = "rhmlab-run",
+            ["rule"] = Rule,
+            ["nc"] = r.Rhm.Classes,
+            ["m"] = r.Rhm.Synonyms,
+            ["v"] = r.Rhm.Vocabulary,
+            ["s"] = r.Rhm.TupleSize,
+            ["L"] = r.Rhm.Depth,
+            ["train"] = r.Train,
+            ["test"] = r.Test,
+            ["widths"] = new JsonArray(r.Network.Widths.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
+            ["seed"] = r.Config.Seed,
+            ["epochs_run"] = Outcome.Epochs.Count,
+            ["wall_seconds"] = Round(WallSeconds),
+            ["train_seconds"] = Round(Outcome.Seconds),
+            ["train_loss"] = Num(last?.TrainLoss ?? double.NaN),
+            ["train_error"] = Num(NetworkTrainError),
+            ["test_error"] = Num(TestError),
+            ["network_test_error"] = Num(NetworkTestError),
+            ["probe"] = "ridge",
+            ["probe_errors"] = new JsonArray(ProbeErrors.Select(e => Num(e)).ToArray()),
+            ["input_probe_error"] = Num(InputProbeError),
+            ["chance_error"] = r.ChanceError,
+            ["threshold_error"] = 0.1 * r.ChanceError,
+            ["n_c_m_L"] = r.Rhm.SampleScale,
+            ["d_star"] = r.Rhm.DStar,
+            ["stop_reason"] = Outcome.StopReason,
+            ["diverged"] = Outcome.Diverged,
+            ["diverged_epoch"] = Outcome.DivergedEpoch,
+            ["optimizer"] = r.Optimizer,
+            ["effective_lr"] = r.EffectiveLr,
+            ["provider"] = Provider,
+            ["threads"] = r.Config.Threads,
+            ["config"] = r.Config.ToJson(),
+            ["provenance"] = Provenance.DeepClone(),
+        };
+        if (LogisticProbeErrors != null)
+            o["logistic_probe_errors"] = new JsonArray(LogisticProbeErrors.Select(e => Num(e)).ToArray());
+        if (last != null && last.Components.Count > 0)
+            o["diagnostics"] = new JsonObject(last.Components.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value))));
+        if (curves)
+        {
+            o["curves"] = new JsonObject
+            {
+                ["epoch"] = Array(Outcome.Epochs.Select(e => (double)e.Epoch)),
+                ["train_loss"] = Array(Outcome.Epochs.Select(e => e.TrainLoss)),
+                ["train_error"] = Array(Outcome.Epochs.Select(e => e.TrainError)),
+                ["test_error"] = Array(Outcome.Epochs.Select(e => e.TestError ?? double.NaN)),
+                ["lr"] = Array(Outcome.Epochs.Select(e => e.LearningRate)),
+                ["seconds"] = Array(Outcome.Epochs.Select(e => Round(e.Seconds))),
+            };
+        }
+        return o;
+    }
+
+    private static JsonArray Array(IEnumerable<double> xs) => new(xs.Select(x => Num(x)).ToArray());
+
+    /// <summary>A JSON number, or null for NaN/infinity (JSON has neither).</summary>
+    internal static JsonNode? Num(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+
+    private static double Round(double x) => Math.Round(x, 4);
+
+    /// <summary>Indented JSON text.</summary>
+    public string ToJsonString(bool curves = true) => ToJson(curves).ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    /// <summary>Provenance of this process: RhmLab version, git commit (when run from a checkout), machine, runtime.</summary>
+    public static JsonObject CurrentProvenance()
+    {
+        return new JsonObject
+        {
+            ["rhmlab_version"] = typeof(RunResult).Assembly.GetName().Version?.ToString(3),
+            ["git_commit"] = GitCommit(),
+            ["machine"] = Environment.MachineName,
+            ["processors"] = Environment.ProcessorCount,
+            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+            ["cpu"] = CpuModel(),
+            ["started_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+        };
+    }
+
+    private static string? GitCommit()
+    {
+        try
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            {
+                string git = Path.Combine(dir.FullName, ".git");
+                if (!Directory.Exists(git)) continue;
+                string head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
+                if (!head.StartsWith("ref: ", StringComparison.Ordinal)) return head;
+                string refPath = Path.Combine(git, head[5..]);
+                if (File.Exists(refPath)) return File.ReadAllText(refPath).Trim();
+                string packed = Path.Combine(git, "packed-refs");
+                if (File.Exists(packed))
+                    foreach (var line in File.ReadLines(packed))
+                        if (line.EndsWith(" " + head[5..], StringComparison.Ordinal)) return line[..line.IndexOf(' ')];
+                return null;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    private static string? CpuModel()
+    {
+        try
+        {
+            if (!File.Exists("/proc/cpuinfo")) return null;
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return null;
+    }
+}
