@@ -29,6 +29,16 @@ public sealed unsafe partial class ManagedMatMul
                     *(long*)(df + 4) = *(long*)(s + 4);
                 }
             }
+            else if (transA && typeof(T) == typeof(double) && Avx.IsSupported && mr == 6 && rows == 6)
+            {
+                double* s = (double*)(a + ir);
+                double* dd = (double*)d;
+                for (int p = 0; p < kc; p++, s += lda, dd += 6)
+                {
+                    Avx.Store(dd, Avx.LoadVector256(s));
+                    Sse2.Store(dd + 4, Sse2.LoadVector128(s + 4));
+                }
+            }
             else if (transA)
             {
                 // op(A)[i, p] = A[p, i]: each k step is a contiguous run of mr values.
@@ -45,6 +55,10 @@ public sealed unsafe partial class ManagedMatMul
             else if (typeof(T) == typeof(float) && Avx.IsSupported && mr == 6 && rows == 6)
             {
                 PackA6F32((float*)(a + ir * lda), lda, kc, (float*)d);
+            }
+            else if (typeof(T) == typeof(double) && Avx.IsSupported && mr == 6 && rows == 6)
+            {
+                PackA6F64((double*)(a + ir * lda), lda, kc, (double*)d);
             }
             else
             {
@@ -98,6 +112,10 @@ public sealed unsafe partial class ManagedMatMul
             else if (typeof(T) == typeof(float) && Avx.IsSupported && nr == 16 && cols == 16)
             {
                 PackBT16F32((float*)(b + jr * ldb), ldb, kc, (float*)d);
+            }
+            else if (typeof(T) == typeof(double) && Avx.IsSupported && nr == 8 && cols == 8)
+            {
+                PackBT8F64((double*)(b + jr * ldb), ldb, kc, (double*)d);
             }
             else
             {
@@ -185,6 +203,81 @@ public sealed unsafe partial class ManagedMatMul
         for (; p < kc; p++)
             for (int j = 0; j < 16; j++)
                 d[p * 16 + j] = b[j * ldb + p];
+    }
+
+    /// <summary>
+    /// The double analogue of <see cref="PackA6F32"/>, four k steps at a time: rows 0-3 through a 4×4 transpose,
+    /// rows 4-5 through one interleave, so no store spills.
+    /// </summary>
+    private static void PackA6F64(double* a, nint lda, int kc, double* d)
+    {
+        double* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            Vector256<double> r0 = Avx.LoadVector256(a0 + p), r1 = Avx.LoadVector256(a1 + p);
+            Vector256<double> r2 = Avx.LoadVector256(a2 + p), r3 = Avx.LoadVector256(a3 + p);
+            Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+            Vector256<double> r4 = Avx.LoadVector256(a4 + p), r5 = Avx.LoadVector256(a5 + p);
+            // lo = (a4[p], a5[p], a4[p+2], a5[p+2]), hi = (a4[p+1], a5[p+1], a4[p+3], a5[p+3]).
+            Vector256<double> lo = Avx.UnpackLow(r4, r5), hi = Avx.UnpackHigh(r4, r5);
+            double* dp = d + p * 6;
+            Avx.Store(dp, r0);
+            Sse2.Store(dp + 4, lo.GetLower());
+            Avx.Store(dp + 6, r1);
+            Sse2.Store(dp + 10, hi.GetLower());
+            Avx.Store(dp + 12, r2);
+            Sse2.Store(dp + 16, lo.GetUpper());
+            Avx.Store(dp + 18, r3);
+            Sse2.Store(dp + 22, hi.GetUpper());
+        }
+        for (; p < kc; p++)
+        {
+            double* dp = d + p * 6;
+            dp[0] = a0[p];
+            dp[1] = a1[p];
+            dp[2] = a2[p];
+            dp[3] = a3[p];
+            dp[4] = a4[p];
+            dp[5] = a5[p];
+        }
+    }
+
+    /// <summary>The double analogue of <see cref="PackBT16F32"/>: eight rows of B, four k steps per pair of 4×4 transposes.</summary>
+    private static void PackBT8F64(double* b, nint ldb, int kc, double* d)
+    {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            for (int h = 0; h < 2; h++)
+            {
+                double* s = b + 4 * h * ldb + p;
+                Vector256<double> r0 = Avx.LoadVector256(s), r1 = Avx.LoadVector256(s + ldb);
+                Vector256<double> r2 = Avx.LoadVector256(s + 2 * ldb), r3 = Avx.LoadVector256(s + 3 * ldb);
+                Transpose4x4(ref r0, ref r1, ref r2, ref r3);
+                double* dp = d + p * 8 + 4 * h;
+                Avx.Store(dp, r0);
+                Avx.Store(dp + 8, r1);
+                Avx.Store(dp + 16, r2);
+                Avx.Store(dp + 24, r3);
+            }
+        }
+        for (; p < kc; p++)
+            for (int j = 0; j < 8; j++)
+                d[p * 8 + j] = b[j * ldb + p];
+    }
+
+    /// <summary>In-register 4×4 double transpose: on return r_i holds what was column i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(ref Vector256<double> r0, ref Vector256<double> r1, ref Vector256<double> r2,
+        ref Vector256<double> r3)
+    {
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        r0 = Avx.Permute2x128(t0, t2, 0x20);
+        r1 = Avx.Permute2x128(t1, t3, 0x20);
+        r2 = Avx.Permute2x128(t0, t2, 0x31);
+        r3 = Avx.Permute2x128(t1, t3, 0x31);
     }
 
     /// <summary>In-register 8×8 float transpose: on return r_i holds what was column i.</summary>
@@ -338,7 +431,13 @@ public sealed unsafe partial class ManagedMatMul
     {
         Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<double> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        for (int i = 0; i < 6; i++)
+        {
+            Sse.Prefetch0(c + i * ldc);
+            Sse.Prefetch0(c + i * ldc + 7);
+        }
+        int p = 0;
+        for (; p + 2 <= kc; p += 2)
         {
             Vector256<double> b0 = Avx.LoadAlignedVector256(b);
             Vector256<double> b1 = Avx.LoadAlignedVector256(b + 4);
@@ -360,8 +459,51 @@ public sealed unsafe partial class ManagedMatMul
             av = Vector256.Create(a[5]);
             c50 = Fma.MultiplyAdd(av, b0, c50);
             c51 = Fma.MultiplyAdd(av, b1, c51);
-            a += 6;
-            b += 8;
+            b0 = Avx.LoadAlignedVector256(b + 8);
+            b1 = Avx.LoadAlignedVector256(b + 12);
+            av = Vector256.Create(a[6]);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(a[7]);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Vector256.Create(a[8]);
+            c20 = Fma.MultiplyAdd(av, b0, c20);
+            c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Vector256.Create(a[9]);
+            c30 = Fma.MultiplyAdd(av, b0, c30);
+            c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Vector256.Create(a[10]);
+            c40 = Fma.MultiplyAdd(av, b0, c40);
+            c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Vector256.Create(a[11]);
+            c50 = Fma.MultiplyAdd(av, b0, c50);
+            c51 = Fma.MultiplyAdd(av, b1, c51);
+            a += 12;
+            b += 16;
+        }
+        if (p < kc)
+        {
+            Vector256<double> b0 = Avx.LoadAlignedVector256(b);
+            Vector256<double> b1 = Avx.LoadAlignedVector256(b + 4);
+            Vector256<double> av = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(av, b0, c20);
+            c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(av, b0, c30);
+            c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(av, b0, c40);
+            c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(av, b0, c50);
+            c51 = Fma.MultiplyAdd(av, b1, c51);
         }
         Vector256<double> al = Vector256.Create(alpha);
         if (betaZero)
