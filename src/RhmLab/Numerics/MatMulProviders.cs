@@ -1,0 +1,58 @@
+namespace RhmLab.Numerics;
+
+/// <summary>Chooses the matrix-product provider by name or from the <c>RHMLAB_BLAS</c> environment variable.</summary>
+public static class MatMulProviders
+{
+    /// <summary>The environment variable <see cref="FromEnvironment"/> reads.</summary>
+    public const string EnvironmentVariable = "RHMLAB_BLAS";
+
+    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["openblas", "managed", "reference", "auto"];
+
+    /// <summary>
+    /// Makes the provider called <paramref name="name"/>: <c>openblas</c>, <c>managed</c>, <c>reference</c> (the
+    /// triple loop, for tests only) or <c>auto</c> (OpenBLAS when it loads, else managed). Throws
+    /// <see cref="InvalidOperationException"/> when <c>openblas</c> is asked for but cannot be loaded, rather than
+    /// silently running a different provider.
+    /// </summary>
+    public static IMatMul Create(string name, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        switch (name.Trim().ToLowerInvariant())
+        {
+            case "openblas":
+                return OpenBlasMatMul.TryCreate(threads, out OpenBlasMatMul? blas)
+                    ? blas
+                    : throw new InvalidOperationException(
+                        $"The openblas matrix-product provider was requested but OpenBLAS is unavailable ({OpenBlasMatMul.UnavailableReason}); install libopenblas0-pthread or use {EnvironmentVariable}=managed.");
+            case "managed":
+                return new ManagedMatMul(threads);
+            case "reference":
+                return new ReferenceMatMul();
+            case "auto":
+                return OpenBlasMatMul.TryCreate(threads, out OpenBlasMatMul? auto) ? auto : new ManagedMatMul(threads);
+            default:
+                throw new ArgumentException(
+                    $"Unknown matrix-product provider '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name));
+        }
+    }
+
+    /// <summary>
+    /// The provider named by <c>RHMLAB_BLAS</c> (<c>managed</c>, <c>openblas</c> or <c>auto</c>; unset or empty means
+    /// <c>auto</c>). Any other value throws an <see cref="ArgumentException"/> that names the variable.
+    /// </summary>
+    public static IMatMul FromEnvironment(int threads) =>
+        FromSetting(Environment.GetEnvironmentVariable(EnvironmentVariable), threads);
+
+    /// <summary>The rule of <see cref="FromEnvironment"/> applied to a given value, so tests need not mutate the process environment.</summary>
+    internal static IMatMul FromSetting(string? value, int threads)
+    {
+        string setting = string.IsNullOrWhiteSpace(value) ? "auto" : value.Trim().ToLowerInvariant();
+        if (setting is not ("managed" or "openblas" or "auto"))
+            throw new ArgumentException(
+                $"{EnvironmentVariable}='{value}' is not a matrix-product provider; expected managed, openblas or auto.",
+                EnvironmentVariable);
+        return Create(setting, threads);
+    }
+}
