@@ -140,6 +140,7 @@ public sealed class ResolvedRun
             "fa-shufmask" => new ChainRule<T>("fa-shufmask", FeedbackWeights.Random, UpperMasks.Shuffled, Loss, trueReadout),
             "sign" => new ChainRule<T>("sign", FeedbackWeights.Sign, UpperMasks.True, Loss),
             "dfa" => new DirectFeedbackRule<T>(Loss, c.DfaTop == "true", c.DfaLayout == "shared", c.DfaScale == "unit" ? DfaScale.Unit : DfaScale.MatchBp),
+            "lga" => new LinearGradientApproximation<T>(Loss, c.LgaRefit == "step"),
             _ => throw new ArgumentException($"rule: '{Rule}' is not available in this build"),
         };
     }

@@ -25,6 +25,9 @@ public class DirectFeedbackRule<T> : SupervisedRule<T> where T : unmanaged, IFlo
 {
     private bool _scaled;
 
+    /// <summary>Name override for subclasses.</summary>
+    protected virtual string RuleName => "dfa";
+
     /// <summary>Creates a DFA rule.</summary>
     /// <param name="loss">Loss.</param>
     /// <param name="trueTop">dfa-top = true: the top layer gets σ_out β e, as in BP.</param>
@@ -39,7 +42,7 @@ public class DirectFeedbackRule<T> : SupervisedRule<T> where T : unmanaged, IFlo
     }
 
     /// <inheritdoc />
-    public override string Name => "dfa";
+    public override string Name => RuleName;
 
     /// <summary>Whether the top layer gets its true signal.</summary>
     public bool TrueTop { get; }
@@ -51,7 +54,7 @@ public class DirectFeedbackRule<T> : SupervisedRule<T> where T : unmanaged, IFlo
     public DfaScale Scale { get; }
 
     /// <summary>D^k stored transposed, [n_c, H_k·d_k] in position-major unit order, so δ = e·D is one product.</summary>
-    protected T[][] Matrices { get; private set; } = [];
+    protected internal T[][] Matrices { get; private set; } = [];
 
     /// <summary>The factor applied to each D^k by <see cref="DfaScale.MatchBp"/> (1 until the first step).</summary>
     public double[] ScaleFactors { get; private set; } = [];
@@ -109,16 +112,9 @@ public class DirectFeedbackRule<T> : SupervisedRule<T> where T : unmanaged, IFlo
     {
         var net = Net;
         int b = pass.Batch, top = net.Depth - 1;
-        // Exact BP signals g^k on this batch, through the true masks.
-        net.ReadoutBackward(pass, error, default, Signals[top].AsSpan(0, b * net.Layers[top].Units));
         var bpNorm = new double[net.Depth];
-        for (int k = top; k >= 0; k--)
-        {
-            var l = net.Layers[k];
-            bpNorm[k] = MeanRowNorm(Signals[k].AsSpan(0, b * l.Units), l.Units);
-            ApplyOwnMask(pass, k, Signals[k]);
-            if (k > 0) net.SignalDown(pass, k, Deltas[k], Signals[k - 1]);
-        }
+        BackpropSignals(pass, error);
+        for (int k = 0; k < net.Depth; k++) bpNorm[k] = MeanRowNorm(Signals[k].AsSpan(0, b * net.Layers[k].Units), net.Layers[k].Units);
         for (int k = 0; k < net.Depth; k++)
         {
             if (k == top && TrueTop) continue;

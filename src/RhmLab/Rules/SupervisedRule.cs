@@ -84,6 +84,23 @@ public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, 
         Kernels.MaskByActive(signal[..n], pass.Pre[k].AsSpan(0, n), Deltas[k].AsSpan(0, n));
     }
 
+    /// <summary>
+    /// Exact BP through the true masks: fills <see cref="Signals"/> with g^k = ∂ℓ/∂h^k and <see cref="Deltas"/>
+    /// with δ^k = M^k ⊙ g^k. Rules that are fitted or scaled against BP call it.
+    /// </summary>
+    protected void BackpropSignals(ForwardPass<T> pass, ReadOnlySpan<T> error)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        var net = Net;
+        int top = net.Depth - 1;
+        net.ReadoutBackward(pass, error, default, Signals[top].AsSpan(0, pass.Batch * net.Layers[top].Units));
+        for (int k = top; k >= 0; k--)
+        {
+            ApplyOwnMask(pass, k, Signals[k]);
+            if (k > 0) net.SignalDown(pass, k, Deltas[k], Signals[k - 1]);
+        }
+    }
+
     /// <inheritdoc />
     public virtual IReadOnlyDictionary<string, double> Diagnostics() => new Dictionary<string, double>();
 }
