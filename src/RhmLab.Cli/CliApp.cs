@@ -20,7 +20,11 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"rhmlab: error: {OneLine(parse.Errors[0].Message)}");
+            // An unknown word first: otherwise "rhmlab frobnicate" reports only "Required command was not provided."
+            string message = parse.UnmatchedTokens.Count > 0
+                ? $"unrecognized command or argument '{parse.UnmatchedTokens[0]}'"
+                : parse.Errors[0].Message;
+            stderr.WriteLine($"rhmlab: error: {OneLine(message)}");
             return UserError;
         }
         try

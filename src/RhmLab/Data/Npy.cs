@@ -83,6 +83,7 @@ public static class Npy
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private const long MaxHeader = 1 << 16;
+    private static readonly DateTimeOffset ZipEpoch = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Writes one array in .npy format.</summary>
     public static void Write(Stream stream, NpyArray array)
@@ -178,7 +179,10 @@ public static class Npy
         catch (EndOfStreamException) { throw new InvalidDataException("the .npy data is truncated"); }
     }
 
-    /// <summary>Writes a .npz archive (a zip of .npy members, stored uncompressed) atomically.</summary>
+    /// <summary>
+    /// Writes a .npz archive (a zip of .npy members, stored uncompressed) atomically. Members carry a fixed time
+    /// stamp, so the bytes depend only on the arrays.
+    /// </summary>
     public static void WriteNpz(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays)
     {
         ArgumentNullException.ThrowIfNull(arrays);
@@ -188,6 +192,8 @@ public static class Npy
             foreach (var (name, array) in arrays)
             {
                 var entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression);
+                // A fixed time stamp (the DOS epoch) instead of "now", so equal arrays give byte-identical files.
+                entry.LastWriteTime = ZipEpoch;
                 using var es = entry.Open();
                 Write(es, array);
             }

@@ -188,6 +188,15 @@ public sealed class Grammar
                 throw new ArgumentException($"rules_{l}: every class needs {p.Synonyms} productions");
             copy[l - 1] = (int[])table.Clone();
         }
+        // v1: a symbol produced at level l must have productions of its own at level l−1 (else generation emits −1).
+        for (int l = p.Depth; l >= 2; l--)
+        {
+            var table = copy[l - 1];
+            var below = copy[l - 2];
+            foreach (int b in table)
+                if (b >= 0 && below[b * p.Synonyms * p.TupleSize] < 0)
+                    throw new ArgumentException($"rules_{l - 1}: symbol {b} is produced at level {l} but has no productions at level {l - 1}");
+        }
         return new Grammar(p, version, seed, copy);
     }
 

@@ -4,7 +4,10 @@ namespace RhmLab.Rhm;
 
 /// <summary>
 /// Draws uniformly random ordered sequences of distinct dataset indices (ALGORITHMS.md §1.7): a partial
-/// Fisher–Yates shuffle when more than a quarter of [0, P_max) is requested, sequential rejection otherwise.
+/// Fisher–Yates shuffle when P_max ≤ 2^22 (over a dense array when more than a quarter of [0, P_max) is requested,
+/// over a dictionary of displaced entries otherwise; both make the same draws), sequential rejection above.
+/// The algorithm depends on P_max only, never on the count, so for one seed the sequence of a smaller count is a
+/// prefix of that of a larger one: this is what keeps test sets equal and training sets nested across P.
 /// </summary>
 public static class IndexSampler
 {
@@ -20,9 +23,9 @@ public static class IndexSampler
         if (count < 0 || count > pMax)
             throw new ArgumentOutOfRangeException(nameof(count), $"cannot draw {count} distinct indices from P_max = {pMax}");
         var result = new long[count];
-        if (count > pMax / 4)
+        if (pMax <= DenseShuffleLimit)
         {
-            if (pMax <= DenseShuffleLimit)
+            if (count > pMax / 4)
             {
                 var pool = new long[pMax];
                 for (long i = 0; i < pMax; i++) pool[i] = i;

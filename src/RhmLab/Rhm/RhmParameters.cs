@@ -72,12 +72,14 @@ public sealed record RhmParameters(int Classes, int Synonyms, int Vocabulary, in
             throw new ArgumentOutOfRangeException(null, $"s^L must be <= 2^20 (s = {TupleSize}, L = {Depth})");
         if (dynamicV1) return;
         long tuples = TupleCount;
+        // The largest m that passes both inequalities (the lower levels bind whenever n_c < v and L >= 2).
+        long largestM = Depth >= 2 ? Math.Min(tuples / Classes, tuples / Vocabulary) : tuples / Classes;
         if ((long)Classes * Synonyms > tuples)
             throw new ArgumentException(
-                $"m: top level needs n_c*m = {Classes}*{Synonyms} = {(long)Classes * Synonyms} distinct s-tuples, only v^s = {tuples} exist (largest m allowed: {tuples / Classes})");
+                $"m: top level needs n_c*m = {Classes}*{Synonyms} = {(long)Classes * Synonyms} distinct s-tuples, only v^s = {tuples} exist (largest m allowed: {largestM})");
         if (Depth >= 2 && (long)Vocabulary * Synonyms > tuples)
             throw new ArgumentException(
-                $"m: each lower level needs v*m = {Vocabulary}*{Synonyms} = {(long)Vocabulary * Synonyms} distinct s-tuples, only v^s = {tuples} exist (largest m allowed: {tuples / Vocabulary})");
+                $"m: each lower level needs v*m = {Vocabulary}*{Synonyms} = {(long)Vocabulary * Synonyms} distinct s-tuples, only v^s = {tuples} exist (largest m allowed: {largestM})");
     }
 
     internal static long IntPow(long b, int e)
