@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using RhmLab.Data;
+using RhmLab.Networks;
+using RhmLab.Numerics;
+using RhmLab.Rhm;
+using RhmLab.Rules;
+using RhmLab.Training;
+
+namespace RhmLab.Experiments;
+
+/// <summary>Settings of a training-step benchmark, mirroring the PyTorch baseline's flags.</summary>
+public sealed record StepBenchmarkOptions
+{
+    /// <summary>bp (CLAPP arrives with the self-supervised rules).</summary>
+    public string Mode { get; init; } = "bp";
+    /// <summary>RHM parameters.</summary>
+    public int Nc { get; init; } = 8;
+    /// <summary>m.</summary>
+    public int M { get; init; } = 8;
+    /// <summary>v.</summary>
+    public int V { get; init; } = 8;
+    /// <summary>s.</summary>
+    public int S { get; init; } = 2;
+    /// <summary>L.</summary>
+    public int L { get; init; } = 3;
+    /// <summary>Hidden width of every layer.</summary>
+    public int Width { get; init; } = 128;
+    /// <summary>Batch size.</summary>
+    public int Batch { get; init; } = 128;
+    /// <summary>Threads of the matrix-product provider.</summary>
+    public int Threads { get; init; } = 1;
+    /// <summary>Training-set size the batches are drawn from.</summary>
+    public int TrainSize { get; init; } = 32768;
+    /// <summary>Timed repeats; the median rate is reported.</summary>
+    public int Repeats { get; init; } = 5;
+    /// <summary>Total timed seconds over all repeats.</summary>
+    public double Seconds { get; init; } = 2.0;
+    /// <summary>Warm-up seconds (and at least 3 steps).</summary>
+    public double Warmup { get; init; } = 0.5;
+    /// <summary>SGD learning rate (only keeps values finite; speed does not depend on it).</summary>
+    public double Lr { get; init; } = 0.05;
+    /// <summary>Seed.</summary>
+    public long Seed { get; init; }
+    /// <summary>Matrix-product provider name (auto, openblas, managed).</summary>
+    public string Blas { get; init; } = "auto";
+}
+
+/// <summary>
+/// Times full training steps the way <c>shared/bench/torch_baseline.py --mode bp</c> does: gather a batch from a
+/// pre-generated training set, forward, cross-entropy, backward, SGD with momentum 0.9. Reports steps/s, the step's
+/// FLOP count and the achieved fraction of the provider's matrix-product peak, measured in the same process.
+/// </summary>
+public static class StepBenchmark
+{
+    /// <summary>Runs the benchmark and returns one record with the baseline's field names.</summary>
+    public static JsonObject Run(StepBenchmarkOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (o.Mode != "bp") throw new NotSupportedException($"--mode {o.Mode} is not implemented yet");
+        if (o.Width < 1) throw new ArgumentException($"--width must be >= 1 (got {o.Width})");
+        if (o.Batch < 1) throw new ArgumentException($"--batch must be >= 1 (got {o.Batch})");
+        if (o.Repeats < 1) throw new ArgumentException($"--repeats must be >= 1 (got {o.Repeats})");
+        var rhm = new RhmParameters(o.Nc, o.M, o.V, o.S, o.L);
+        rhm.Validate();
+        var mm = o.Blas == "auto" ? MatMulProviders.FromEnvironment(o.Threads) : MatMulProviders.Create(o.Blas, o.Threads);
+        var grammar = Grammar.Sample(rhm, o.Seed);
+        int n = (int)Math.Min(o.TrainSize, (long)Math.Min((double)rhm.PMax, int.MaxValue));
+        var data = DataSplit.Sample(grammar, n, 0, new SamplingOptions(o.Seed, o.Seed)).Train;
+        var net = new Network<float>(rhm, new NetworkConfig(Enumerable.Repeat(o.Width, rhm.Depth).ToArray()), o.Seed, mm);
+        var ps = Trainer<float>.CreateParameters(net);
+        var rule = new ChainRule<float>("bp", FeedbackWeights.Forward, UpperMasks.True);
+        int batch = Math.Min(o.Batch, n);
+        rule.Attach(net, ps, new RuleContext(batch, o.Seed));
+        var opt = new Sgd<float>(ps, 0.9, new WeightDecay());
+        var pass = net.CreatePass(batch);
+        int d = rhm.InputLength;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Rng.ForStream(o.Seed, "batches").Shuffle(order.AsSpan());
+        int batches = Math.Max(1, n / batch);
+        var tokens = new int[batch * d];
+        var labels = new int[batch];
+        int cursor = 0;
+        double lastLoss = double.NaN;
+
+        void Step()
+        {
+            int start = (cursor++ % batches) * batch;
+            for (int i = 0; i < batch; i++)
+            {
+                int row = order[start + i];
+                labels[i] = data.Labels[row];
+                var src = data.Tokens(row);
+                for (int q = 0; q < d; q++) tokens[i * d + q] = src[q];
+            }
+            net.Forward(tokens, batch, pass);
+            lastLoss = rule.Step(pass, labels).Loss;
+            opt.Step(o.Lr);
+        }
+
+        var (median, rates, steps, seconds) = Time(Step, o.Seconds, o.Repeats, o.Warmup);
+        double flops = BpStepFlops(net, batch);
+        double peak = PeakGflops(mm);
+        return new JsonObject
+        {
+            ["mode"] = "bp",
+            ["variant"] = "rhmlab",
+            ["n_c"] = o.Nc, ["m"] = o.M, ["v"] = o.V, ["s"] = o.S, ["L"] = o.L,
+            ["width"] = o.Width,
+            ["batch"] = batch,
+            ["threads"] = o.Threads,
+            ["steps_per_s"] = median,
+            ["samples_per_s"] = median * batch,
+            ["repeats_steps_per_s"] = new JsonArray(rates.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray()),
+            ["steps_timed"] = steps,
+            ["seconds_timed"] = seconds,
+            ["final_loss"] = RunResult.Num(lastLoss),
+            ["train_size"] = n,
+            ["lr"] = o.Lr,
+            ["flops_per_step"] = flops,
+            ["gflops_per_s"] = flops * median / 1e9,
+            ["peak_gflops_per_s"] = peak,
+            ["fraction_of_peak"] = flops * median / 1e9 / peak,
+            ["provider"] = mm.Name,
+            ["rhmlab_version"] = typeof(StepBenchmark).Assembly.GetName().Version?.ToString(3),
+        };
+    }
+
+    /// <summary>
+    /// Floating-point operations of one BP step, counting a multiply-add as 2: forward products of layers ≥ 2 and the
+    /// readout, the weight-gradient and input-gradient products of each layer (none below layer 1), and the first
+    /// layer's gather and scatter (s·H adds per position).
+    /// </summary>
+    public static double BpStepFlops<T>(Network<T> net, int batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        double f = 0;
+        for (int k = 0; k < net.Depth; k++)
+        {
+            var l = net.Layers[k];
+            double rows = (double)batch * l.Positions;
+            if (k == 0) f += 2 * rows * l.Kernel * l.Width;
+            else f += 3 * 2 * rows * l.FanIn * l.Width;
+        }
+        double top = net.Layers[^1].Width;
+        f += 3 * 2.0 * batch * top * net.Classes;
+        return f;
+    }
+
+    /// <summary>The provider's float32 matrix-product rate on a 1024³ product, in GFLOP/s (best of 5).</summary>
+    public static double PeakGflops(IMatMul mm)
+    {
+        ArgumentNullException.ThrowIfNull(mm);
+        const int n = 1024;
+        var a = new float[n * n];
+        var b = new float[n * n];
+        var c = new float[n * n];
+        var rng = new Rng(1);
+        for (int i = 0; i < a.Length; i++) { a[i] = (float)rng.NextGaussian(); b[i] = (float)rng.NextGaussian(); }
+        mm.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+        double best = double.MaxValue;
+        for (int r = 0; r < 5; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            mm.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    /// <summary>The baseline's timing protocol: warm up, then <paramref name="repeats"/> timed slices; median rate.</summary>
+    public static (double Median, double[] Rates, long Steps, double Seconds) Time(Action step, double seconds, int repeats, double warmup, int minSteps = 2)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 3 || sw.Elapsed.TotalSeconds < warmup; i++) step();
+        double per = seconds / Math.Max(1, repeats);
+        var rates = new double[Math.Max(1, repeats)];
+        long total = 0;
+        double time = 0;
+        for (int r = 0; r < rates.Length; r++)
+        {
+            int count = 0;
+            sw.Restart();
+            double el;
+            while (true)
+            {
+                step();
+                count++;
+                el = sw.Elapsed.TotalSeconds;
+                if (count >= minSteps && el >= per) break;
+            }
+            rates[r] = count / el;
+            total += count;
+            time += el;
+        }
+        var sorted = rates.OrderBy(x => x).ToArray();
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        return (median, rates, total, time);
+    }
+}
