@@ -93,7 +93,7 @@ internal sealed class ProgressPrinter : ITrainingObserver
     public void OnEpoch(EpochLog log, int maxEpochs)
     {
         var now = DateTime.UtcNow;
-        bool last = log.Epoch == maxEpochs || double.IsNaN(log.TrainLoss) || (_run.Config.StopLoss > 0 && log.TrainLoss < _run.Config.StopLoss);
+        bool last = log.Epoch == maxEpochs || double.IsNaN(log.TrainLoss) || (_run.StopLoss > 0 && log.TrainLoss < _run.StopLoss);
         if (!last && log.Epoch != 1 && (now - _lastLine).TotalSeconds < (_quiet ? 10 : 2)) return;
         _lastLine = now;
         var ci = CultureInfo.InvariantCulture;

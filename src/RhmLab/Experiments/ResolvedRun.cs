@@ -60,14 +60,15 @@ public sealed class ResolvedRun
         Rule = c.Rule;
         if (!RunOptions.Rules.Contains(Rule)) throw new ArgumentException($"rule: unknown rule '{Rule}' (expected {string.Join(", ", RunOptions.Rules)})");
         Loss = Rules.Loss.Parse(c.Loss);
-        Optimizer = c.Optimizer ?? "sgd";
+        SelfSupervised = RunOptions.SelfSupervisedRules.Contains(Rule);
+        Optimizer = c.Optimizer ?? (SelfSupervised ? "adam" : "sgd");
         bool scaling = c.LrWidthScaling switch
         {
             "on" => true,
             "off" => false,
             _ => Network.ReadoutScale == ReadoutScale.MeanField && Optimizer == "sgd",
         };
-        BaseLr = c.Lr ?? (Optimizer == "sgd" ? 0.1 : 1e-2);
+        BaseLr = c.Lr ?? DefaultLr(Rule, Optimizer);
         if (!(BaseLr > 0)) throw new ArgumentException($"lr: must be > 0 (got {BaseLr})");
         LrWidthScaling = scaling;
         EffectiveLr = scaling ? BaseLr * widths[^1] : BaseLr;
@@ -76,12 +77,31 @@ public sealed class ResolvedRun
         Decay = new WeightDecay(WeightDecay.ParseForm(c.WdForm), c.Wd);
         ScheduleKind = Schedule.Parse(c.Schedule);
         if (c.Batch < 1) throw new ArgumentException($"batch: must be >= 1 (got {c.Batch})");
-        if (c.Epochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {c.Epochs})");
-        if (c.StopLoss < 0) throw new ArgumentException($"stop-loss: must be >= 0 (got {c.StopLoss})");
+        Epochs = c.Epochs ?? (SelfSupervised ? (Rhm.Depth <= 2 ? 400 : Rhm.Depth == 3 ? 1000 : 1500) : 500);
+        if (Epochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {Epochs})");
+        StopLoss = c.StopLoss ?? (SelfSupervised ? 0 : 1e-3);
+        if (StopLoss < 0) throw new ArgumentException($"stop-loss: must be >= 0 (got {StopLoss})");
+        if (c.WpredDecay < 0) throw new ArgumentException($"wpred-decay: must be >= 0 (got {c.WpredDecay})");
+        Representation = RepresentationModes.Parse(c.Rep);
+        AntiCollapse = c.AntiCollapse ?? DefaultAntiCollapse;
+        NegativeMode = c.Negatives switch
+        {
+            "random" => NegativeMode.Random,
+            "shift" => NegativeMode.Shift,
+            _ => NegativeMode.OtherClass,
+        };
         if (c.EvalEvery < 0) throw new ArgumentException($"eval-every: must be >= 0 (got {c.EvalEvery})");
         if (c.RidgeAlpha < 0) throw new ArgumentException($"ridge-alpha: must be >= 0 (got {c.RidgeAlpha})");
         if (c.Threads < 1 || c.Threads > 256) throw new ArgumentException($"threads: must be in 1..256 (got {c.Threads})");
     }
+
+    /// <summary>The anti-collapse mechanism used by <c>clapp-pos</c> when none is given (see docs/RESULTS.md for the measurement).</summary>
+    public const string DefaultAntiCollapse = "hinge-only";
+
+    /// <summary>The default learning rate of a rule under an optimiser (ALGORITHMS.md §2.4).</summary>
+    public static double DefaultLr(string rule, string optimizer) => optimizer == "sgd"
+        ? 0.1
+        : RunOptions.SelfSupervisedRules.Contains(rule) ? 3e-3 : 1e-2;
 
     /// <summary>Resolves and validates a config.</summary>
     public static ResolvedRun Resolve(RunConfig config) => new(config?.Clone() ?? throw new ArgumentNullException(nameof(config)));
@@ -116,6 +136,37 @@ public sealed class ResolvedRun
     public WeightDecay Decay { get; }
     /// <summary>Schedule.</summary>
     public ScheduleKind ScheduleKind { get; }
+    /// <summary>Whether the rule is self-supervised (pairs, frozen readout, probes as the measure).</summary>
+    public bool SelfSupervised { get; }
+    /// <summary>Maximum epochs.</summary>
+    public int Epochs { get; }
+    /// <summary>Train-loss stopping threshold (0: never).</summary>
+    public double StopLoss { get; }
+    /// <summary>Representation of multi-position layers for local losses.</summary>
+    public RepresentationMode Representation { get; }
+    /// <summary>Anti-collapse mechanism of CLAPP without negatives.</summary>
+    public string AntiCollapse { get; }
+    /// <summary>How negatives are drawn.</summary>
+    public NegativeMode NegativeMode { get; }
+
+    /// <summary>The CLAPP options of the config.</summary>
+    public ClappOptions ClappOptions(bool negatives) => new()
+    {
+        Mode = Config.ClappMode == "either" ? ClappMode.Either : ClappMode.Both,
+        MeanCombine = Config.ClappCombine == "mean",
+        Asymmetric = Config.Wpred == "asymmetric",
+        ZeroInit = Config.WpredInit == "zero",
+        Representation = Representation,
+        Negatives = negatives,
+        NoNegatives = AntiCollapse switch
+        {
+            "wpred-decay" => NoNegativesMode.WpredDecay,
+            "vicreg-reg" => NoNegativesMode.VicregReg,
+            "asym-stopgrad" => NoNegativesMode.AsymStopGrad,
+            _ => NoNegativesMode.HingeOnly,
+        },
+        WpredDecay = Config.WpredDecay,
+    };
 
     /// <summary>Sampling options with the stream seeds.</summary>
     public SamplingOptions SamplingOptions => new(Config.StreamSeed(Config.SampleSeed), Config.StreamSeed(Config.SplitSeed), Sampling, SamplingOptions.ParseSplit(Config.Split));
@@ -141,6 +192,10 @@ public sealed class ResolvedRun
             "sign" => new ChainRule<T>("sign", FeedbackWeights.Sign, UpperMasks.True, Loss),
             "dfa" => new DirectFeedbackRule<T>(Loss, c.DfaTop == "true", c.DfaLayout == "shared", c.DfaScale == "unit" ? DfaScale.Unit : DfaScale.MatchBp),
             "lga" => new LinearGradientApproximation<T>(Loss, c.LgaRefit == "step"),
+            "clapp" => new ClappRule<T>("clapp", ClappOptions(negatives: true)),
+            "clapp-pos" => new ClappRule<T>("clapp-pos", ClappOptions(negatives: false)),
+            "e2e-clapp" => new ClappRule<T>("e2e-clapp", ClappOptions(negatives: true), endToEnd: true),
+            "e2e-clapp-nc" => new ClappRule<T>("e2e-clapp-nc", ClappOptions(negatives: false), endToEnd: true),
             _ => throw new ArgumentException($"rule: '{Rule}' is not available in this build"),
         };
     }

@@ -84,10 +84,10 @@ public sealed class RunConfig
     public string Schedule { get; set; } = "constant";
     /// <summary>Batch size.</summary>
     public int Batch { get; set; } = 128;
-    /// <summary>Maximum epochs.</summary>
-    public int Epochs { get; set; } = 500;
-    /// <summary>Stop when the epoch-mean train loss is below this (0 disables).</summary>
-    public double StopLoss { get; set; } = 1e-3;
+    /// <summary>Maximum epochs (null: 500 for supervised rules; for self-supervised rules a budget that grows with L).</summary>
+    public int? Epochs { get; set; }
+    /// <summary>Stop when the epoch-mean train loss is below this (0 disables; null: 1e-3 supervised, 0 self-supervised).</summary>
+    public double? StopLoss { get; set; }
     /// <summary>Evaluate the test error every this many epochs (0: only at the end).</summary>
     public int EvalEvery { get; set; } = 10;
     /// <summary>DFA top layer: random or true.</summary>
@@ -100,6 +100,26 @@ public sealed class RunConfig
     public string FaReadoutFeedback { get; set; } = "random";
     /// <summary>Oracle refit: epoch or step.</summary>
     public string LgaRefit { get; set; } = "epoch";
+    /// <summary>CLAPP pairing: both (CLAPP-s) or either.</summary>
+    public string ClappMode { get; set; } = "both";
+    /// <summary>CLAPP positive and negative terms: sum or mean.</summary>
+    public string ClappCombine { get; set; } = "sum";
+    /// <summary>W_pred: symmetric or asymmetric.</summary>
+    public string Wpred { get; set; } = "symmetric";
+    /// <summary>W_pred initialisation: scaled-gaussian or zero.</summary>
+    public string WpredInit { get; set; } = "scaled-gaussian";
+    /// <summary>Representation of multi-position layers for local losses.</summary>
+    public string Rep { get; set; } = "flatten";
+    /// <summary>Anti-collapse mechanism of CLAPP without negatives (null: the measured default).</summary>
+    public string? AntiCollapse { get; set; }
+    /// <summary>λ of the wpred-decay anti-collapse option.</summary>
+    public double WpredDecay { get; set; } = 1e-2;
+    /// <summary>Negative partners: other-class, random or shift.</summary>
+    public string Negatives { get; set; } = "other-class";
+    /// <summary>VICReg factor convention: code, solo or paper-eq.</summary>
+    public string VicregFactors { get; set; } = "code";
+    /// <summary>LPL pull: symmetric or sg-past.</summary>
+    public string LplPull { get; set; } = "symmetric";
     /// <summary>Probe: ridge, logistic, both or none.</summary>
     public string Probe { get; set; } = "ridge";
     /// <summary>Ridge α.</summary>

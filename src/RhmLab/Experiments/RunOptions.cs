@@ -52,7 +52,12 @@ public sealed class RunOption
 public static class RunOptions
 {
     private static readonly string[] RuleNames =
-        ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask"];
+        ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask",
+         "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl"];
+
+    /// <summary>The self-supervised rules (trained on pairs; labels only group encodings into objects).</summary>
+    public static IReadOnlyList<string> SelfSupervisedRules { get; } =
+        ["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl"];
 
     /// <summary>Learning rules known to this build.</summary>
     public static IReadOnlyList<string> Rules => RuleNames;
@@ -210,14 +215,24 @@ public static class RunOptions
         Double("wd", "Weight-decay lambda", (c, x) => c.Wd = x, c => c.Wd),
         Str("schedule", "Learning-rate schedule", (c, x) => c.Schedule = x, c => c.Schedule, "constant", "cosine", "exponential"),
         Int("batch", "Batch size", (c, x) => c.Batch = x, c => c.Batch),
-        Int("epochs", "Maximum epochs", (c, x) => c.Epochs = x, c => c.Epochs),
-        Double("stop-loss", "Stop when the epoch-mean train loss is below this (0: never)", (c, x) => c.StopLoss = x, c => c.StopLoss),
+        NullableInt("epochs", "Maximum epochs (default 500 supervised; self-supervised 400 at L<=2, 1000 at L=3, 1500 deeper)", (c, x) => c.Epochs = x, c => c.Epochs),
+        NullableDouble("stop-loss", "Stop when the epoch-mean train loss is below this (0: never; default 1e-3 supervised, 0 self-supervised)", (c, x) => c.StopLoss = x, c => c.StopLoss),
         Int("eval-every", "Test error every N epochs (0: only at the end)", (c, x) => c.EvalEvery = x, c => c.EvalEvery),
         Str("dfa-top", "DFA feedback of the top layer", (c, x) => c.DfaTop = x, c => c.DfaTop, "random", "true"),
         Str("dfa-layout", "DFA matrices per position or shared", (c, x) => c.DfaLayout = x, c => c.DfaLayout, "per-position", "shared"),
         Str("dfa-scale", "DFA matrix scale", (c, x) => c.DfaScale = x, c => c.DfaScale, "match-bp", "unit"),
         Str("fa-readout-feedback", "FA feedback of the readout", (c, x) => c.FaReadoutFeedback = x, c => c.FaReadoutFeedback, "random", "true"),
         Str("lga-refit", "Oracle refit", (c, x) => c.LgaRefit = x, c => c.LgaRefit, "epoch", "step"),
+        Str("clapp-mode", "CLAPP pairing: both terms every step (CLAPP-s) or either", (c, x) => c.ClappMode = x, c => c.ClappMode, "both", "either"),
+        Str("clapp-combine", "CLAPP positive and negative terms", (c, x) => c.ClappCombine = x, c => c.ClappCombine, "sum", "mean"),
+        Str("wpred", "CLAPP prediction matrix", (c, x) => c.Wpred = x, c => c.Wpred, "symmetric", "asymmetric"),
+        Str("wpred-init", "CLAPP prediction matrix initialisation", (c, x) => c.WpredInit = x, c => c.WpredInit, "scaled-gaussian", "zero"),
+        Str("rep", "Representation of a multi-position layer for local losses", (c, x) => c.Rep = x, c => c.Rep, "flatten", "per-position", "per-position-mean", "pooled"),
+        NullableStr("anti-collapse", "Anti-collapse of CLAPP without negatives (the `nc` convention of ALGORITHMS.md 3.8)", (c, x) => c.AntiCollapse = x, c => c.AntiCollapse, "hinge-only", "wpred-decay", "vicreg-reg", "asym-stopgrad")!,
+        Double("wpred-decay", "Lambda of the wpred-decay anti-collapse option", (c, x) => c.WpredDecay = x, c => c.WpredDecay),
+        Str("negatives", "Negative partners", (c, x) => c.Negatives = x, c => c.Negatives, "other-class", "random", "shift"),
+        Str("vicreg-factors", "VICReg factor convention", (c, x) => c.VicregFactors = x, c => c.VicregFactors, "code", "solo", "paper-eq"),
+        Str("lpl-pull", "LPL pull term", (c, x) => c.LplPull = x, c => c.LplPull, "symmetric", "sg-past"),
         Str("probe", "Linear probe of every layer", (c, x) => c.Probe = x, c => c.Probe, "ridge", "logistic", "both", "none"),
         Double("ridge-alpha", "Ridge probe regularisation", (c, x) => c.RidgeAlpha = x, c => c.RidgeAlpha),
         Str("blas", "Matrix-product provider", (c, x) => c.Blas = x, c => c.Blas, "auto", "openblas", "managed"),

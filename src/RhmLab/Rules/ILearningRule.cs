@@ -17,7 +17,8 @@ public enum RuleInput
 /// <param name="MaxBatch">Largest batch it will see (rows of the forward pass).</param>
 /// <param name="FeedbackSeed">Seed of the <c>feedback</c> stream (fixed random matrices).</param>
 /// <param name="Train">The training set (only the oracle rule reads it, to refit its feedback).</param>
-public sealed record RuleContext(int MaxBatch, long FeedbackSeed, Dataset? Train = null);
+/// <param name="PairsSeed">Seed of the <c>pairs</c> stream (CLAPP's <c>either</c> mode draws its coins from it).</param>
+public sealed record RuleContext(int MaxBatch, long FeedbackSeed, Dataset? Train = null, long PairsSeed = 0);
 
 /// <summary>Scalars a rule reports for one step, averaged into epoch logs.</summary>
 public sealed class StepStats

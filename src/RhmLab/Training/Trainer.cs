@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using RhmLab.Data;
+using RhmLab.Evaluation;
 using RhmLab.Experiments;
 using RhmLab.Networks;
 using RhmLab.Numerics;
@@ -28,7 +29,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Network = new Network<T>(run.Rhm, run.Network, c.StreamSeed(c.InitSeed), matMul);
         NetworkParameters = CreateParameters(Network);
         Rule = run.CreateRule<T>();
-        Rule.Attach(Network, NetworkParameters, new RuleContext(c.Batch, c.StreamSeed(c.FeedbackSeed), Data.Train));
+        int rows = Rule.Input == RuleInput.Pairs ? 3 * c.Batch : c.Batch;
+        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, c.StreamSeed(c.FeedbackSeed), Data.Train, c.StreamSeed(c.PairsSeed)));
         AllParameters = NetworkParameters.Concat(Rule.OwnParameters).ToArray();
     }
 
@@ -72,42 +74,59 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             ? new Adam<T>(AllParameters, run.Decay)
             : new Sgd<T>(AllParameters, c.Momentum, run.Decay);
         var train = Data.Train;
+        bool pairs = Rule.Input == RuleInput.Pairs;
         int n = train.Count, d = train.InputLength, batch = Math.Min(c.Batch, n);
-        var pass = Network.CreatePass(batch);
+        int rowsPerStep = pairs ? 3 * batch : batch;
+        var pass = Network.CreatePass(rowsPerStep);
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        var tokens = new int[batch * d];
-        var labels = new int[batch];
+        var tokens = new int[rowsPerStep * d];
+        var labels = new int[rowsPerStep];
         var batchRng = Rng.ForStream(c.StreamSeed(c.BatchSeed), "batches");
+        var sampler = pairs ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(c.StreamSeed(c.PairsSeed), "pairs"), run.NegativeMode) : null;
         var logs = new List<EpochLog>();
         var sw = Stopwatch.StartNew();
         var components = new Dictionary<string, double>(StringComparer.Ordinal);
         string stop = "max-epochs";
         int? divergedEpoch = null;
+        int epochs = run.Epochs;
+        double stopLoss = run.StopLoss;
 
-        for (int epoch = 0; epoch < c.Epochs; epoch++)
+        for (int epoch = 0; epoch < epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            double lr = Schedule.Rate(run.ScheduleKind, run.EffectiveLr, epoch, c.Epochs);
+            double lr = Schedule.Rate(run.ScheduleKind, run.EffectiveLr, epoch, epochs);
             Rule.BeginEpoch(epoch);
-            batchRng.Shuffle(order.AsSpan());
+            // Every training datum is the anchor (or the input) once per epoch, in random order.
+            if (sampler != null) sampler.ShuffleAnchors(order);
+            else batchRng.Shuffle(order.AsSpan());
             double lossSum = 0;
-            long correct = 0, seen = 0;
+            long correct = 0, seen = 0, sameClassNegatives = 0, negatives = 0;
             int steps = 0;
             components.Clear();
             bool finite = true;
             for (int start = 0; start < n; start += batch)
             {
                 int b = Math.Min(batch, n - start);
-                for (int i = 0; i < b; i++)
+                for (int i = 0; i < b; i++) CopyRow(train, order[start + i], i, tokens, labels, d);
+                if (sampler != null)
                 {
-                    int row = order[start + i];
-                    labels[i] = train.Labels[row];
-                    var src = train.Tokens(row);
-                    for (int q = 0; q < d; q++) tokens[i * d + q] = src[q];
+                    for (int i = 0; i < b; i++)
+                    {
+                        int anchor = order[start + i];
+                        int pos = sampler.Positive(anchor);
+                        int neg = sampler.Negatives == NegativeMode.Shift ? (b > 1 ? order[start + (i + 1) % b] : -1) : sampler.Negative(anchor);
+                        // A missing partner is marked by label −1; its row repeats the anchor and is never scored.
+                        CopyRow(train, pos >= 0 ? pos : anchor, b + i, tokens, labels, d);
+                        if (pos < 0) labels[b + i] = -1;
+                        CopyRow(train, neg >= 0 ? neg : anchor, 2 * b + i, tokens, labels, d);
+                        if (neg < 0) labels[2 * b + i] = -1;
+                        else { negatives++; if (train.Labels[neg] == train.Labels[anchor]) sameClassNegatives++; }
+                    }
                 }
-                Network.Forward(tokens, b, pass);
-                var stats = Rule.Step(pass, labels.AsSpan(0, b));
+                int rows = pairs ? 3 * b : b;
+                Network.Forward(tokens, rows, pass);
+                var stats = Rule.Step(pass, labels.AsSpan(0, rows));
                 if (!double.IsFinite(stats.Loss)) { finite = false; break; }
                 lossSum += stats.Loss * b;
                 if (stats.Correct >= 0) correct += stats.Correct;
@@ -123,22 +142,60 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 divergedEpoch = epoch + 1;
                 stop = "diverged";
                 logs.Add(new EpochLog(epoch + 1, double.NaN, double.NaN, null, lr, sw.Elapsed.TotalSeconds, new Dictionary<string, double>()));
-                observer?.OnEpoch(logs[^1], c.Epochs);
+                observer?.OnEpoch(logs[^1], epochs);
                 break;
             }
             double trainLoss = lossSum / seen;
-            bool last = epoch == c.Epochs - 1 || (c.StopLoss > 0 && trainLoss < c.StopLoss);
+            bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss);
+            var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
+            if (negatives > 0 && run.NegativeMode == NegativeMode.Random) comp["neg_same_class_rate"] = (double)sameClassNegatives / negatives;
             double? testError = null;
             if ((c.EvalEvery > 0 && (epoch + 1) % c.EvalEvery == 0) || last)
-                testError = Data.Test.Count > 0 ? ErrorRate(Data.Test) : double.NaN;
-            var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
+            {
+                // Supervised rules are measured by their own output; self-supervised ones by the top-layer probe.
+                testError = Data.Test.Count == 0 ? double.NaN : pairs ? TopProbeError() : ErrorRate(Data.Test);
+                if (pairs) AddCollapseDiagnostics(comp);
+            }
             foreach (var (key, value) in Rule.Diagnostics()) comp[key] = value;
-            logs.Add(new EpochLog(epoch + 1, trainLoss, correct >= 0 && Rule.Input == RuleInput.Labelled ? 1 - (double)correct / seen : double.NaN,
+            logs.Add(new EpochLog(epoch + 1, trainLoss, !pairs ? 1 - (double)correct / seen : double.NaN,
                 testError, lr, sw.Elapsed.TotalSeconds, comp));
-            observer?.OnEpoch(logs[^1], c.Epochs);
-            if (c.StopLoss > 0 && trainLoss < c.StopLoss) { stop = "train-loss"; break; }
+            observer?.OnEpoch(logs[^1], epochs);
+            if (stopLoss > 0 && trainLoss < stopLoss) { stop = "train-loss"; break; }
         }
         return new TrainingOutcome(logs, stop, divergedEpoch, sw.Elapsed.TotalSeconds);
+    }
+
+    private static void CopyRow(Dataset data, int row, int slot, int[] tokens, int[] labels, int d)
+    {
+        labels[slot] = data.Labels[row];
+        var src = data.Tokens(row);
+        for (int q = 0; q < d; q++) tokens[slot * d + q] = src[q];
+    }
+
+    /// <summary>Ridge-probe test error of the top layer: the checkpoint measure of self-supervised rules.</summary>
+    public double TopProbeError()
+    {
+        int top = Network.Depth;
+        var xtr = Representation(Data.Train, top);
+        var xte = Representation(Data.Test, top);
+        int cols = xtr.Length / Data.Train.Count;
+        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
+        return probe.Error(xte, Data.Test.Count, Data.Test.Labels);
+    }
+
+    /// <summary>Collapse diagnostics (§4.7) of every layer on up to 1024 training data: dead units and effective rank.</summary>
+    public void AddCollapseDiagnostics(IDictionary<string, double> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        var sample = Data.Train.Count <= 1024 ? Data.Train
+            : new Dataset(Data.Train.Grammar, Data.Train.TokenData.AsSpan(0, 1024 * Data.Train.InputLength).ToArray(), Data.Train.Labels.AsSpan(0, 1024).ToArray());
+        for (int k = 1; k <= Network.Depth; k++)
+        {
+            var x = Representation(sample, k);
+            var stats = Collapse.Compute(x, sample.Count, x.Length / sample.Count);
+            into[$"layer{k}.dead_fraction"] = stats.DeadFraction;
+            into[$"layer{k}.effective_rank"] = stats.EffectiveRank;
+        }
     }
 
     /// <summary>The network's own error rate (argmax of the logits) on a data set.</summary>

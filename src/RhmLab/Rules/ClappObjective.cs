@@ -1,0 +1,323 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using RhmLab.Numerics;
+using RhmLab.Rhm;
+
+namespace RhmLab.Rules;
+
+/// <summary>CLAPP's pairing of terms (ALGORITHMS.md §3.7).</summary>
+public enum ClappMode
+{
+    /// <summary>Default, CLAPP-s: every anchor gets a positive and a negative every step.</summary>
+    Both,
+    /// <summary>The original CLAPP: a positive with probability ½, a negative otherwise.</summary>
+    Either,
+}
+
+/// <summary>Anti-collapse mechanism of CLAPP without negatives (§3.8, <c>nc</c>).</summary>
+public enum NoNegativesMode
+{
+    /// <summary>The literal ablation: the positive hinge alone.</summary>
+    HingeOnly,
+    /// <summary>Adds (λ/2)‖W_pred‖², so inflating W_pred alone cannot satisfy the hinge.</summary>
+    WpredDecay,
+    /// <summary>Adds VICReg's variance and covariance terms (§3.9) on the anchors and positives.</summary>
+    VicregReg,
+    /// <summary>Predictor plus stop-gradient: only u = sg(z)ᵀ W_pred c, so the target side receives no gradient.</summary>
+    AsymStopGrad,
+}
+
+/// <summary>Options of the CLAPP objective.</summary>
+public sealed record ClappOptions
+{
+    /// <summary>both (CLAPP-s) or either.</summary>
+    public ClappMode Mode { get; init; } = ClappMode.Both;
+    /// <summary>Sum (default) or mean (½) of the positive and negative terms.</summary>
+    public bool MeanCombine { get; init; }
+    /// <summary>Two matrices W₁ (target side) and W₂ (context side) instead of one.</summary>
+    public bool Asymmetric { get; init; }
+    /// <summary>W_pred starts at zero instead of N(0, 1/n²).</summary>
+    public bool ZeroInit { get; init; }
+    /// <summary>Representation of multi-position layers.</summary>
+    public RepresentationMode Representation { get; init; } = RepresentationMode.Flatten;
+    /// <summary>False for CLAPP without negatives.</summary>
+    public bool Negatives { get; init; } = true;
+    /// <summary>Anti-collapse mechanism when <see cref="Negatives"/> is false.</summary>
+    public NoNegativesMode NoNegatives { get; init; } = NoNegativesMode.HingeOnly;
+    /// <summary>λ of <see cref="NoNegativesMode.WpredDecay"/>.</summary>
+    public double WpredDecay { get; init; } = 1e-2;
+    /// <summary>Weight of the variance term under <see cref="NoNegativesMode.VicregReg"/>.</summary>
+    public double VarianceWeight { get; init; } = 25;
+    /// <summary>Weight of the covariance term under <see cref="NoNegativesMode.VicregReg"/>.</summary>
+    public double CovarianceWeight { get; init; } = 1;
+}
+
+/// <summary>
+/// The CLAPP loss of one layer: score u = zᵀ W_pred c between the context c (anchor) and a target z (partner),
+/// hinges max(0, 1 − u⁺) and max(0, 1 + u⁻), averaged over anchors. Computes the loss, its gradient with respect to
+/// every row of the layer's activations (anchors, positives, negatives) and to W_pred. Gradient descent on it is
+/// the three-factor rule of §3.7: a global sign γ, a dendritic prediction gated by ρ′, and presynaptic activity.
+/// </summary>
+public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly IMatMul _mm;
+    private readonly ClappOptions _o;
+    private readonly int _width, _positions, _rowsPerSample, _dim;
+    private readonly T[] _pooled, _pooledGrad, _wc, _wc2, _q, _rowCoef, _rowCoef2;
+    private readonly double[] _uPos, _uNeg;
+    private readonly VicregTerms<T>? _vicreg;
+    private readonly Rng _coins;
+
+    /// <summary>
+    /// Creates the objective of a layer with <paramref name="width"/> channels at <paramref name="positions"/>
+    /// positions; W_pred is drawn from <paramref name="init"/>, the coins of <c>either</c> mode from <paramref name="coins"/>.
+    /// </summary>
+    public ClappObjective(IMatMul matMul, ClappOptions options, int width, int positions, int maxAnchors, Rng init, Rng coins, string name)
+    {
+        _mm = matMul ?? throw new ArgumentNullException(nameof(matMul));
+        _o = options ?? throw new ArgumentNullException(nameof(options));
+        _coins = coins ?? throw new ArgumentNullException(nameof(coins));
+        _width = width;
+        _positions = positions;
+        (_rowsPerSample, _dim) = RepresentationModes.Shape(options.Representation, width, positions);
+        int rows = maxAnchors * _rowsPerSample;
+        _pooled = options.Representation == RepresentationMode.Pooled ? new T[3 * maxAnchors * width] : [];
+        _pooledGrad = options.Representation == RepresentationMode.Pooled ? new T[3 * maxAnchors * width] : [];
+        _wc = new T[rows * _dim];
+        _wc2 = options.Asymmetric ? new T[rows * _dim] : [];
+        _q = new T[rows * _dim];
+        _rowCoef = new T[2 * rows];
+        _rowCoef2 = new T[2 * rows];
+        _uPos = new double[maxAnchors];
+        _uNeg = new double[maxAnchors];
+        Predictor = NewPredictor(name + (options.Asymmetric ? "a" : ""));
+        if (options.Asymmetric) Retrodictor = NewPredictor(name + "b");
+        if (!options.Negatives && options.NoNegatives == NoNegativesMode.VicregReg)
+            _vicreg = new VicregTerms<T>(matMul, _dim, 3 * rows);
+
+        Parameter<T> NewPredictor(string n)
+        {
+            var w = new T[_dim * _dim];
+            if (!options.ZeroInit)
+                for (int i = 0; i < w.Length; i++) w[i] = T.CreateTruncating(init.NextGaussian() / _dim);
+            return new Parameter<T>(n, w, ParameterKind.Predictor, -1);
+        }
+    }
+
+    /// <summary>W_pred (symmetric) or W₁, the target-side matrix (asymmetric).</summary>
+    public Parameter<T> Predictor { get; }
+
+    /// <summary>W₂, the context-side matrix of the asymmetric variant; null otherwise.</summary>
+    public Parameter<T>? Retrodictor { get; }
+
+    /// <summary>Dimension of the vectors the loss compares.</summary>
+    public int Dim => _dim;
+
+    /// <summary>
+    /// Evaluates the loss on a layer's activations h ([3B, H·d], anchors then positives then negatives) and writes
+    /// ∂ℓ/∂h into <paramref name="grad"/> and ∂ℓ/∂W into the predictors' gradient buffers.
+    /// </summary>
+    /// <param name="h">Activations of the 3B rows.</param>
+    /// <param name="anchors">B.</param>
+    /// <param name="hasPositive">Per anchor: whether a positive partner exists.</param>
+    /// <param name="hasNegative">Per anchor: whether a negative partner exists.</param>
+    /// <param name="grad">∂ℓ/∂h for the 3B rows (overwritten).</param>
+    /// <param name="stats">Receives mean u⁺, u⁻, the hinge terms and the active fraction under <paramref name="prefix"/>.</param>
+    /// <param name="prefix">Key prefix, e.g. <c>layer2.</c>.</param>
+    /// <returns>The batch loss (mean over anchors).</returns>
+    public double Evaluate(ReadOnlySpan<T> h, int anchors, ReadOnlySpan<bool> hasPositive, ReadOnlySpan<bool> hasNegative, Span<T> grad, StepStats stats, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        int b = anchors, g = _rowsPerSample, dim = _dim, rows = b * g;
+        int block = b * _width * _positions;
+        ReadOnlySpan<T> r = h[..(3 * block)];
+        if (_o.Representation == RepresentationMode.Pooled)
+        {
+            Kernels.SumBlocks(h[..(3 * block)], _positions, _width, T.One / T.CreateTruncating(_positions), _pooled);
+            r = _pooled.AsSpan(0, 3 * b * _width);
+        }
+        var rowsSpan = r;
+        var c = rowsSpan[..(rows * dim)];
+        var zp = rowsSpan.Slice(rows * dim, rows * dim);
+        var zn = rowsSpan.Slice(2 * rows * dim, rows * dim);
+        Span<T> dr = _o.Representation == RepresentationMode.Pooled ? _pooledGrad.AsSpan(0, 3 * rows * dim) : grad[..(3 * rows * dim)];
+        dr.Clear();
+        var dc = dr[..(rows * dim)];
+        var dzp = dr.Slice(rows * dim, rows * dim);
+        var dzn = dr.Slice(2 * rows * dim, rows * dim);
+
+        // Which terms each anchor contributes: both, or one chosen by a coin in "either" mode.
+        double scale = (_o.MeanCombine ? 0.5 : 1.0) / b;
+        double uScale = _o.Representation == RepresentationMode.PerPositionMean ? 1.0 / g : 1.0;
+        Span<bool> usePos = b <= 1024 ? stackalloc bool[b] : new bool[b];
+        Span<bool> useNeg = b <= 1024 ? stackalloc bool[b] : new bool[b];
+        for (int i = 0; i < b; i++)
+        {
+            bool pos = hasPositive[i], neg = _o.Negatives && hasNegative[i];
+            if (_o.Mode == ClappMode.Either && pos && neg)
+            {
+                if ((_coins.NextUInt64() & 1) == 0) neg = false; else pos = false;
+            }
+            usePos[i] = pos;
+            useNeg[i] = neg;
+        }
+
+        double loss = 0, posLoss = 0, negLoss = 0, upSum = 0, unSum = 0;
+        int active = 0, terms = 0;
+        bool onlyContext = !_o.Negatives && _o.NoNegatives == NoNegativesMode.AsymStopGrad;
+        var w1 = Predictor.Value;
+        // Target-side (prediction) term with W₁ = W_pred: u = zᵀ W₁ c.
+        var wc = _wc.AsSpan(0, rows * dim);
+        _mm.Gemm(false, true, rows, dim, dim, T.One, c, dim, w1, dim, T.Zero, wc, dim);
+        Scores(zp, zn, wc, g, uScale, b);
+        var coef = _rowCoef.AsSpan(0, 2 * rows);
+        Hinges(usePos, useNeg, scale, uScale, g, coef, ref loss, ref posLoss, ref negLoss, ref upSum, ref unSum, ref active, ref terms);
+        var q = _q.AsSpan(0, rows * dim);
+        if (!_o.Asymmetric && !onlyContext)
+        {
+            // Symmetric: the gradient reaches the targets through W c and the context through Wᵀ z.
+            AddScaledRows(wc, coef[..rows], dzp, dim);
+            AddScaledRows(wc, coef[rows..], dzn, dim);
+            CombineTargets(zp, zn, coef, q, dim);
+            _mm.Gemm(false, false, rows, dim, dim, T.One, q, dim, w1, dim, T.Zero, dc, dim);
+            _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Predictor.Grad, dim);
+        }
+        else if (onlyContext)
+        {
+            // Stop-gradient on the target: u = sg(z)ᵀ W c trains only the context side and W.
+            CombineTargets(zp, zn, coef, q, dim);
+            _mm.Gemm(false, false, rows, dim, dim, T.One, q, dim, w1, dim, T.Zero, dc, dim);
+            _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Predictor.Grad, dim);
+        }
+        else
+        {
+            // Asymmetric: u₁ = zᵀ W₁ sg(c) trains the targets and W₁; u₂ = sg(z)ᵀ W₂ c the context and W₂.
+            AddScaledRows(wc, coef[..rows], dzp, dim);
+            AddScaledRows(wc, coef[rows..], dzn, dim);
+            CombineTargets(zp, zn, coef, q, dim);
+            _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Predictor.Grad, dim);
+            var w2 = Retrodictor!.Value;
+            var wc2 = _wc2.AsSpan(0, rows * dim);
+            _mm.Gemm(false, true, rows, dim, dim, T.One, c, dim, w2, dim, T.Zero, wc2, dim);
+            Scores(zp, zn, wc2, g, uScale, b);
+            var coef2 = _rowCoef2.AsSpan(0, 2 * rows);
+            Hinges(usePos, useNeg, scale, uScale, g, coef2, ref loss, ref posLoss, ref negLoss, ref upSum, ref unSum, ref active, ref terms);
+            CombineTargets(zp, zn, coef2, q, dim);
+            _mm.Gemm(false, false, rows, dim, dim, T.One, q, dim, w2, dim, T.Zero, dc, dim);
+            _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Retrodictor.Grad, dim);
+        }
+
+        if (!_o.Negatives && _o.NoNegatives == NoNegativesMode.WpredDecay)
+        {
+            double sq = 0;
+            foreach (var x in w1) { double v = double.CreateTruncating(x); sq += v * v; }
+            loss += 0.5 * _o.WpredDecay * sq;
+            TensorPrimitives.MultiplyAdd(w1, T.CreateTruncating(_o.WpredDecay), Predictor.Grad, Predictor.Grad);
+            stats.Components[prefix + "wpred_decay"] = 0.5 * _o.WpredDecay * sq;
+        }
+        if (_vicreg != null)
+        {
+            // Variance and covariance of the anchors' and the positives' representations.
+            var (v1, c1) = _vicreg.VarianceCovariance(c, rows, dc, _o.VarianceWeight * 0.5, _o.CovarianceWeight);
+            var (v2, c2) = _vicreg.VarianceCovariance(zp, rows, dzp, _o.VarianceWeight * 0.5, _o.CovarianceWeight);
+            loss += _o.VarianceWeight * 0.5 * (v1 + v2) + _o.CovarianceWeight * (c1 + c2);
+            stats.Components[prefix + "variance"] = 0.5 * (v1 + v2);
+            stats.Components[prefix + "covariance"] = c1 + c2;
+        }
+
+        if (_o.Representation == RepresentationMode.Pooled)
+        {
+            // ∂ℓ/∂h at every position is 1/d_k of the pooled gradient.
+            T inv = T.One / T.CreateTruncating(_positions);
+            for (int s = 0; s < 3 * b; s++)
+                for (int p = 0; p < _positions; p++)
+                    TensorPrimitives.Multiply(dr.Slice(s * _width, _width), inv, grad.Slice((s * _positions + p) * _width, _width));
+        }
+        int pairs = 0;
+        for (int i = 0; i < b; i++) { if (usePos[i]) pairs++; }
+        stats.Components[prefix + "pos"] = posLoss / b;
+        stats.Components[prefix + "neg"] = negLoss / b;
+        stats.Components[prefix + "u_pos"] = pairs > 0 ? upSum / pairs : double.NaN;
+        int negs = 0;
+        for (int i = 0; i < b; i++) { if (useNeg[i]) negs++; }
+        stats.Components[prefix + "u_neg"] = negs > 0 ? unSum / negs : double.NaN;
+        stats.Components[prefix + "active"] = terms > 0 ? (double)active / terms : 0;
+        return loss;
+    }
+
+    private void Scores(ReadOnlySpan<T> zp, ReadOnlySpan<T> zn, ReadOnlySpan<T> wc, int g, double uScale, int b)
+    {
+        int dim = _dim;
+        for (int i = 0; i < b; i++)
+        {
+            double up = 0, un = 0;
+            for (int j = 0; j < g; j++)
+            {
+                int off = (i * g + j) * dim;
+                up += double.CreateTruncating(TensorPrimitives.Dot(zp.Slice(off, dim), wc.Slice(off, dim)));
+                if (_o.Negatives) un += double.CreateTruncating(TensorPrimitives.Dot(zn.Slice(off, dim), wc.Slice(off, dim)));
+            }
+            _uPos[i] = up * uScale;
+            _uNeg[i] = un * uScale;
+        }
+    }
+
+    // Per-row coefficients dℓ/du for the positive rows (first half) and the negative rows (second half).
+    private void Hinges(ReadOnlySpan<bool> usePos, ReadOnlySpan<bool> useNeg, double scale, double uScale, int g, Span<T> coef,
+        ref double loss, ref double posLoss, ref double negLoss, ref double upSum, ref double unSum, ref int active, ref int terms)
+    {
+        int b = usePos.Length, rows = b * g;
+        coef.Clear();
+        for (int i = 0; i < b; i++)
+        {
+            if (usePos[i])
+            {
+                double u = _uPos[i];
+                upSum += u;
+                terms++;
+                if (u < 1)
+                {
+                    active++;
+                    posLoss += 1 - u;
+                    loss += scale * (1 - u);
+                    for (int j = 0; j < g; j++) coef[i * g + j] = T.CreateTruncating(-scale * uScale);
+                }
+            }
+            if (useNeg[i])
+            {
+                double u = _uNeg[i];
+                unSum += u;
+                terms++;
+                if (u > -1)
+                {
+                    active++;
+                    negLoss += 1 + u;
+                    loss += scale * (1 + u);
+                    for (int j = 0; j < g; j++) coef[rows + i * g + j] = T.CreateTruncating(scale * uScale);
+                }
+            }
+        }
+    }
+
+    private static void AddScaledRows(ReadOnlySpan<T> src, ReadOnlySpan<T> coef, Span<T> dst, int dim)
+    {
+        for (int r = 0; r < coef.Length; r++)
+        {
+            if (coef[r] == T.Zero) continue;
+            var d = dst.Slice(r * dim, dim);
+            TensorPrimitives.MultiplyAdd(src.Slice(r * dim, dim), coef[r], d, d);
+        }
+    }
+
+    // q_row = a⁺_row·z⁺_row + a⁻_row·z⁻_row: the targets weighted by their hinge derivatives.
+    private static void CombineTargets(ReadOnlySpan<T> zp, ReadOnlySpan<T> zn, ReadOnlySpan<T> coef, Span<T> q, int dim)
+    {
+        int rows = coef.Length / 2;
+        for (int r = 0; r < rows; r++)
+        {
+            var dst = q.Slice(r * dim, dim);
+            TensorPrimitives.Multiply(zp.Slice(r * dim, dim), coef[r], dst);
+            if (coef[rows + r] != T.Zero) TensorPrimitives.MultiplyAdd(zn.Slice(r * dim, dim), coef[rows + r], dst, dst);
+        }
+    }
+}
