@@ -5,9 +5,10 @@ using RhmLab.Numerics;
 
 // Micro-benchmarks, run by hand (never by CI). Each mode prints one JSON object per line.
 //   gemm [--dtype float32|float64] [--threads N] [--seconds S] [--trials T] [--providers openblas,managed]
-//        [--shapes bp|peak|all]
+//        [--shapes bp|peak|all] [--clock wall|cpu]
 // Providers are timed alternately inside every trial, so load from other processes on a shared machine hits them
-// alike; compare them through the ratio line, not across runs.
+// alike; compare them through the ratio line, not across runs. --clock cpu times the calling thread's CPU time
+// (Linux only, one thread only), which hides time-slicing by other processes but not their cache pollution.
 
 string mode = args.Length > 0 ? args[0] : "help";
 var options = ParseOptions(args.Skip(1).ToArray());
@@ -41,6 +42,10 @@ static void Gemm<T>(Dictionary<string, string> options) where T : unmanaged, IFl
     int threads = int.Parse(options.GetValueOrDefault("threads", "1"));
     double seconds = double.Parse(options.GetValueOrDefault("seconds", "0.25"), System.Globalization.CultureInfo.InvariantCulture);
     int trials = int.Parse(options.GetValueOrDefault("trials", "5"));
+    string clock = options.GetValueOrDefault("clock", "wall");
+    if (clock == "cpu" && (threads != 1 || !OperatingSystem.IsLinux()))
+        throw new ArgumentException("--clock cpu needs --threads 1 on Linux: it reads the calling thread's CPU time");
+    Func<double> now = clock == "cpu" ? ThreadCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
     string dtype = typeof(T) == typeof(float) ? "float32" : "float64";
     var providers = options.GetValueOrDefault("providers", "openblas,managed").Split(',')
         .Select(name => MatMulProviders.Create(name, threads)).ToArray();
@@ -82,9 +87,9 @@ static void Gemm<T>(Dictionary<string, string> options) where T : unmanaged, IFl
         for (int i = 0; i < providers.Length; i++)
         {
             Call(providers[i]);
-            var sw = Stopwatch.StartNew();
+            double start = now();
             Call(providers[i]);
-            reps[i] = Math.Max(1, (int)Math.Ceiling(seconds / Math.Max(sw.Elapsed.TotalSeconds, 1e-9)));
+            reps[i] = Math.Max(1, (int)Math.Ceiling(seconds / Math.Max(now() - start, 1e-9)));
         }
         var rates = providers.Select(_ => new List<double>()).ToArray();
         for (int t = 0; t < trials; t++)
@@ -93,10 +98,10 @@ static void Gemm<T>(Dictionary<string, string> options) where T : unmanaged, IFl
             for (int j = 0; j < providers.Length; j++)
             {
                 int i = (t % 2 == 0) ? j : providers.Length - 1 - j;
-                var sw = Stopwatch.StartNew();
+                double start = now();
                 for (int r = 0; r < reps[i]; r++)
                     Call(providers[i]);
-                rates[i].Add(flops * reps[i] / sw.Elapsed.TotalSeconds / 1e9);
+                rates[i].Add(flops * reps[i] / (now() - start) / 1e9);
             }
         }
         var medians = new double[providers.Length];
@@ -112,6 +117,7 @@ static void Gemm<T>(Dictionary<string, string> options) where T : unmanaged, IFl
                 provider = providers[i].Name,
                 dtype,
                 threads,
+                clock,
                 label,
                 m,
                 n,
@@ -142,6 +148,18 @@ static void Gemm<T>(Dictionary<string, string> options) where T : unmanaged, IFl
         }
     }
 }
+
+static unsafe double ThreadCpuSeconds()
+{
+    const int ClockThreadCpuTimeId = 3;
+    long* ts = stackalloc long[2];
+    if (ClockGetTime(ClockThreadCpuTimeId, ts) != 0)
+        throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    return ts[0] + ts[1] * 1e-9;
+}
+
+[System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+static extern unsafe int ClockGetTime(int clockId, long* timespec);
 
 static T[] Fill<T>(Random rng, int count) where T : unmanaged, IFloatingPointIeee754<T>
 {

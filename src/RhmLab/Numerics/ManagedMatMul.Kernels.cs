@@ -91,11 +91,17 @@ public sealed unsafe partial class ManagedMatMul
             {
                 T* s = b + jr;
                 int bytes = nr * sizeof(T);
-                if (cols == nr && bytes % 32 == 0)
+                if (cols == nr && bytes % 32 == 0 && Vector256.IsHardwareAccelerated)
                 {
                     for (int p = 0; p < kc; p++, s += ldb, d += nr)
                         for (int off = 0; off < bytes; off += 32)
                             Vector256.Store(Vector256.Load((byte*)s + off), (byte*)d + off);
+                }
+                else if (cols == nr && bytes % 16 == 0 && Vector128.IsHardwareAccelerated)
+                {
+                    for (int p = 0; p < kc; p++, s += ldb, d += nr)
+                        for (int off = 0; off < bytes; off += 16)
+                            Vector128.Store(Vector128.Load((byte*)s + off), (byte*)d + off);
                 }
                 else
                 {

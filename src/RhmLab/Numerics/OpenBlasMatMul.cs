@@ -10,6 +10,10 @@ namespace RhmLab.Numerics;
 /// called through <c>cblas_sgemm</c>/<c>cblas_dgemm</c>. OpenBLAS keeps one thread count for the whole process, so
 /// each call sets it to this instance's count when another instance (or other code) changed it.
 /// </summary>
+/// <remarks>
+/// Because that count is process-wide, instances with different thread counts must not run products concurrently:
+/// one would change the count under the other's running call.
+/// </remarks>
 public sealed unsafe class OpenBlasMatMul : IMatMul
 {
     private const int CblasRowMajor = 101;
