@@ -21,7 +21,7 @@ internal sealed class PackedGemm : IMatMul
     private const int Mr = 6;     // rows of the micro-tile: 12 accumulators + 2 B vectors + 1 broadcast fit 16 AVX registers
     private const int Kc = 256;   // depth of a packed block: one B micro-panel (Kc·Nr) stays in L1
     private const int Mc = 120;   // rows of a packed A block: Mc·Kc doubles fit L2
-    private const long SerialWork = 1L << 18; // below this many multiply-adds, thread start-up costs more than it saves
+    private const long SerialWork = 1L << 22; // below this many multiply-adds (~0.3 ms), waking threads costs more than it saves
 
     private readonly int _threads;
 

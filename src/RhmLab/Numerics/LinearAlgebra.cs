@@ -20,6 +20,12 @@ namespace RhmLab.Numerics;
 public static class LinearAlgebra
 {
     /// <summary>
+    /// Rotation batches smaller than this many element updates run on one thread (waking workers costs more).
+    /// Results are the same either way; tests lower it to cover the parallel path.
+    /// </summary>
+    internal static long ParallelRotationWork = 1L << 22;
+
+    /// <summary>
     /// Factorises the symmetric positive-definite <paramref name="a"/> [n, n] in place as L·Lᵀ, leaving L in the
     /// lower triangle and zeros above it. Only the lower triangle of the input is read. Returns false, with
     /// <paramref name="a"/> partly overwritten, when a pivot is not positive (the matrix is not numerically
@@ -458,7 +464,7 @@ public static class LinearAlgebra
             }
             int strips = (n + Strip - 1) / Strip;
             int rows = hi - lo + 1;
-            if (strips == 1 || (long)rows * n * _count < 1L << 20)
+            if (strips == 1 || (long)rows * n * _count < ParallelRotationWork)
             {
                 var buf = new double[rows * Strip];
                 for (int st = 0; st < strips; st++) ApplyStrip(st, lo, hi, buf);
