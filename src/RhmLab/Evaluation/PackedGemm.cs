@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -20,7 +21,7 @@ internal sealed class PackedGemm : IMatMul
     private const int Mr = 6;     // rows of the micro-tile: 12 accumulators + 2 B vectors + 1 broadcast fit 16 AVX registers
     private const int Kc = 256;   // depth of a packed block: one B micro-panel (Kc·Nr) stays in L1
     private const int Mc = 120;   // rows of a packed A block: Mc·Kc doubles fit L2
-    private const long SerialWork = 1L << 18; // below this many multiply-adds, thread start-up costs more than it saves
+    private const long SerialWork = 1L << 22; // below this many multiply-adds (~0.3 ms), waking threads costs more than it saves
 
     private readonly int _threads;
 
@@ -83,41 +84,51 @@ internal sealed class PackedGemm : IMatMul
         if (threads == 1) groups = 1;
         int panelsPerGroup = (nPanels + groups - 1) / groups;
         groups = (nPanels + panelsPerGroup - 1) / panelsPerGroup;
-        var packedB = new T[nPanels * nr * Kc];
-
-        fixed (T* pa = a, pb = b, pc = c, pbp = packedB)
+        // Pooled: the ICA and probe loops call this thousands of times, and fresh panels would land on the LOH.
+        var packedB = ArrayPool<T>.Shared.Rent(nPanels * nr * Kc);
+        try
         {
-            var job = new Job<T>
+            fixed (T* pa = a, pb = b, pc = c, pbp = packedB)
             {
-                A = pa, B = pb, C = pc, PackedB = pbp, TransA = transA, Lda = lda, Ldb = ldb, Ldc = ldc,
-                M = m, N = n, Alpha = alpha, Beta = beta, Nr = nr, PanelsPerGroup = panelsPerGroup,
-            };
-            for (int p0 = 0; p0 < k; p0 += Kc)
-            {
-                int kc = Math.Min(Kc, k - p0);
-                PackB(transB, pb, ldb, p0, kc, n, nr, pbp);
-                job.P0 = p0;
-                job.Kc = kc;
-                int tasks = mBlocks * groups;
-                if (threads == 1 || tasks == 1)
+                var job = new Job<T>
                 {
-                    var scratch = new T[Mc * Kc];
-                    fixed (T* ps = scratch) for (int t = 0; t < tasks; t++) job.RunTask(t, groups, ps);
-                }
-                else
+                    A = pa, B = pb, C = pc, PackedB = pbp, TransA = transA, Lda = lda, Ldb = ldb, Ldc = ldc,
+                    M = m, N = n, Alpha = alpha, Beta = beta, Nr = nr, PanelsPerGroup = panelsPerGroup,
+                };
+                for (int p0 = 0; p0 < k; p0 += Kc)
                 {
-                    var local = job;
-                    Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                        () => new T[Mc * Kc],
-                        (t, _, scratch) =>
+                    int kc = Math.Min(Kc, k - p0);
+                    PackB(transB, pb, ldb, p0, kc, n, nr, pbp);
+                    job.P0 = p0;
+                    job.Kc = kc;
+                    int tasks = mBlocks * groups;
+                    if (threads == 1 || tasks == 1)
+                    {
+                        fixed (T* ps = PackScratch<T>.Get()) for (int t = 0; t < tasks; t++) job.RunTask(t, groups, ps);
+                    }
+                    else
+                    {
+                        var local = job;
+                        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                         {
-                            fixed (T* ps = scratch) local.RunTask(t, groups, ps);
-                            return scratch;
-                        },
-                        _ => { });
+                            fixed (T* ps = PackScratch<T>.Get()) local.RunTask(t, groups, ps);
+                        });
+                    }
                 }
             }
         }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(packedB);
+        }
+    }
+
+    /// <summary>One packed-A block per thread, kept for the thread's lifetime (a task uses it from start to end).</summary>
+    private static class PackScratch<T>
+    {
+        [ThreadStatic] private static T[]? _buffer;
+
+        public static T[] Get() => _buffer ??= new T[Mc * Kc];
     }
 
     private static unsafe void PackB<T>(bool transB, T* b, int ldb, int p0, int kc, int n, int nr, T* dst) where T : unmanaged, IFloatingPointIeee754<T>

@@ -73,6 +73,12 @@ public sealed class RidgeProbe
     /// <summary>Weight of feature j for class c, in raw-feature units (standardisation folded in).</summary>
     public double Weight(int feature, int cls) => _weightsT[cls * Features + feature];
 
+    /// <summary>
+    /// All weights as [Classes, Features] (class c's weights contiguous), in raw-feature units: for use as a readout,
+    /// e.g. the exploratory CE gradient of §4.6.
+    /// </summary>
+    public ReadOnlySpan<double> WeightsByClass => _weightsT;
+
     /// <summary>Intercept b_c = ȳ_c − r̄·W_:,c.</summary>
     public ReadOnlySpan<double> Intercept => _intercept;
 

@@ -7,16 +7,24 @@ namespace RhmLab.Numerics;
 
 /// <summary>
 /// Dense float64 linear algebra for the evaluation stage: Cholesky factorisation and solves (ridge probes), and the
-/// symmetric eigendecomposition (whitening, symmetric decorrelation, effective rank). All matrices are row-major
-/// spans of n·n doubles with full symmetric storage.
+/// symmetric eigendecomposition (whitening, symmetric decorrelation, effective rank). Matrices are row-major spans
+/// of n·n doubles; symmetric inputs are read from their lower triangle only.
 /// </summary>
 /// <remarks>
 /// The eigensolver is Householder tridiagonalisation followed by the implicit QL algorithm with Wilkinson shifts
-/// (EISPACK tred2/tql2), rewritten so that every inner loop runs along a contiguous row and can use SIMD: the
-/// accumulated transform is kept transposed, so each plane rotation combines two rows.
+/// (EISPACK tred2/tql2), reorganised around memory traffic, which is what limits it beyond a few hundred rows: the
+/// reduction makes one fused pass over the lower triangle per step, the QL rotations reach the eigenvectors in
+/// batches of sweeps over cache-sized column strips, and the Householder back-transformation runs in blocks as
+/// matrix products.
 /// </remarks>
 public static class LinearAlgebra
 {
+    /// <summary>
+    /// Rotation batches smaller than this many element updates run on one thread (waking workers costs more).
+    /// Results are the same either way; tests lower it to cover the parallel path.
+    /// </summary>
+    internal static long ParallelRotationWork = 1L << 22;
+
     /// <summary>
     /// Factorises the symmetric positive-definite <paramref name="a"/> [n, n] in place as L·Lᵀ, leaving L in the
     /// lower triangle and zeros above it. Only the lower triangle of the input is read. Returns false, with
@@ -456,7 +464,7 @@ public static class LinearAlgebra
             }
             int strips = (n + Strip - 1) / Strip;
             int rows = hi - lo + 1;
-            if (strips == 1 || (long)rows * n * _count < 1L << 20)
+            if (strips == 1 || (long)rows * n * _count < ParallelRotationWork)
             {
                 var buf = new double[rows * Strip];
                 for (int st = 0; st < strips; st++) ApplyStrip(st, lo, hi, buf);

@@ -170,6 +170,10 @@ public class RidgeProbeTests
         Assert.Equal(probe.Error(x, rows, y), (double)errors / rows, 12);
         var scores = new double[rows * classes];
         probe.Scores(x, rows, scores);
+        Assert.Equal(probe.Weight(3, 2), probe.WeightsByClass[2 * cols + 3]);
+        double manual = probe.Intercept[1];
+        for (int j = 0; j < cols; j++) manual += x[5 * cols + j] * probe.WeightsByClass[cols + j];
+        Assert.Equal(manual, scores[5 * classes + 1], 10);
         var pred = probe.Predict(x, rows);
         for (int r = 0; r < rows; r++)
         {
