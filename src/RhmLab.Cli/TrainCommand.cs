@@ -94,7 +94,8 @@ internal sealed class ProgressPrinter : ITrainingObserver
     {
         var now = DateTime.UtcNow;
         bool last = log.Epoch == maxEpochs || double.IsNaN(log.TrainLoss) || (_run.StopLoss > 0 && log.TrainLoss < _run.StopLoss);
-        if (!last && log.Epoch != 1 && (now - _lastLine).TotalSeconds < (_quiet ? 10 : 2)) return;
+        bool evaluated = log.TestError.HasValue;
+        if (!last && !evaluated && log.Epoch != 1 && (now - _lastLine).TotalSeconds < (_quiet ? 10 : 2)) return;
         _lastLine = now;
         var ci = CultureInfo.InvariantCulture;
         string test = log.TestError is double t && !double.IsNaN(t) ? $" test_error {t.ToString("0.0000", ci)}" : "";

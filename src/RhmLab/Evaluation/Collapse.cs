@@ -80,7 +80,7 @@ public static class Collapse
         if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows), "need at least one row");
         if (cols <= 0) throw new ArgumentOutOfRangeException(nameof(cols), "need at least one unit");
         ProbeChecks.Features(x.Length, rows, cols);
-        var mm = matMul ?? PackedGemm.Default;
+        var mm = matMul ?? MatMulProviders.Default;
         var mean = CrossProducts.RefinedColumnMeans(x, rows, cols);
         var std = new double[cols];
         for (int r = 0; r < rows; r++)

@@ -160,14 +160,14 @@ public static class FastIca
     /// </summary>
     public static int Rank(ReadOnlySpan<float> data, int rows, int cols, double relativeTolerance = 1e-10, IMatMul? matMul = null)
     {
-        var (_, cov) = Covariance(data, rows, cols, matMul ?? PackedGemm.Default);
+        var (_, cov) = Covariance(data, rows, cols, matMul ?? MatMulProviders.Default);
         return RankOf(LinearAlgebra.SymmetricEigenvalues(cov, cols), relativeTolerance);
     }
 
     /// <summary>Numerical rank of the centred float64 data [rows, cols] (see the float32 overload).</summary>
     public static int Rank(ReadOnlySpan<double> data, int rows, int cols, double relativeTolerance = 1e-10, IMatMul? matMul = null)
     {
-        var (_, cov) = Covariance(data, rows, cols, matMul ?? PackedGemm.Default);
+        var (_, cov) = Covariance(data, rows, cols, matMul ?? MatMulProviders.Default);
         return RankOf(LinearAlgebra.SymmetricEigenvalues(cov, cols), relativeTolerance);
     }
 
@@ -198,7 +198,7 @@ public static class FastIca
         options ??= new IcaOptions();
         if (options.Components < 0) throw new ArgumentOutOfRangeException(nameof(options), "Components must be ≥ 0");
         if (options.MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxIterations must be ≥ 0");
-        var mm = matMul ?? PackedGemm.Default;
+        var mm = matMul ?? MatMulProviders.Default;
         rng ??= Rng.ForStream(options.Seed, "ica");
         int d = cols;
 

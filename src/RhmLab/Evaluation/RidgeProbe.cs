@@ -96,7 +96,7 @@ public sealed class RidgeProbe
         options ??= new RidgeOptions();
         ProbeChecks.Data(features.Length, rows, cols, labels, classes);
         ProbeChecks.Alpha(options.Alpha);
-        matMul ??= PackedGemm.Default;
+        matMul ??= MatMulProviders.Default;
         var solver = options.Solver == RidgeSolver.Auto ? (cols > rows ? RidgeSolver.Dual : RidgeSolver.Primal) : options.Solver;
         var mean = CrossProducts.ColumnMeans(features, rows, cols);
         if (solver == RidgeSolver.Primal)
@@ -294,7 +294,7 @@ public sealed class RidgeAccumulator
 
     /// <summary>Starts an empty accumulation for <paramref name="cols"/> features and <paramref name="classes"/> classes.</summary>
     public RidgeAccumulator(int cols, int classes, RidgeOptions? options = null, IMatMul? matMul = null)
-        : this(cols, classes, options ?? new RidgeOptions(), matMul ?? PackedGemm.Default, null)
+        : this(cols, classes, options ?? new RidgeOptions(), matMul ?? MatMulProviders.Default, null)
     {
     }
 

@@ -144,7 +144,7 @@ public static class LinearAlgebra
         var rotations = new RotationBatch(n, z);
         TridiagonalQl(d, e, n, rotations);
         rotations.Flush();
-        ApplyReflectors(work, n, beta, z, matMul ?? Evaluation.PackedGemm.Default);
+        ApplyReflectors(work, n, beta, z, matMul ?? MatMulProviders.Default);
         SortDescending(d, n, z, values, vectors);
     }
 

@@ -6,6 +6,12 @@ public static class MatMulProviders
     /// <summary>The environment variable <see cref="FromEnvironment"/> reads.</summary>
     public const string EnvironmentVariable = "RHMLAB_BLAS";
 
+    /// <summary>
+    /// The single-threaded managed provider: the default of the evaluation stage (probes, ICA, eigensolvers) when no
+    /// provider is passed, so its results never depend on which BLAS is installed.
+    /// </summary>
+    public static IMatMul Default { get; } = new ManagedMatMul(1);
+
     /// <summary>The names <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["openblas", "managed", "reference", "auto"];
 
