@@ -149,6 +149,13 @@ public sealed class ResolvedRun
     /// <summary>How negatives are drawn.</summary>
     public NegativeMode NegativeMode { get; }
 
+    private VicregFactors Factors => Config.VicregFactors switch
+    {
+        "solo" => VicregFactors.Solo,
+        "paper-eq" => VicregFactors.PaperEq,
+        _ => VicregFactors.Code,
+    };
+
     /// <summary>The CLAPP options of the config.</summary>
     public ClappOptions ClappOptions(bool negatives) => new()
     {
@@ -196,6 +203,10 @@ public sealed class ResolvedRun
             "clapp-pos" => new ClappRule<T>("clapp-pos", ClappOptions(negatives: false)),
             "e2e-clapp" => new ClappRule<T>("e2e-clapp", ClappOptions(negatives: true), endToEnd: true),
             "e2e-clapp-nc" => new ClappRule<T>("e2e-clapp-nc", ClappOptions(negatives: false), endToEnd: true),
+            "vicreg" => new NonContrastiveRule<T>("vicreg", NonContrastiveLoss.Vicreg, Representation, false, Factors),
+            "e2e-vicreg" => new NonContrastiveRule<T>("e2e-vicreg", NonContrastiveLoss.Vicreg, Representation, true, Factors),
+            "lpl" => new NonContrastiveRule<T>("lpl", NonContrastiveLoss.Lpl, Representation, false, sgPast: c.LplPull == "sg-past"),
+            "e2e-lpl" => new NonContrastiveRule<T>("e2e-lpl", NonContrastiveLoss.Lpl, Representation, true, sgPast: c.LplPull == "sg-past"),
             _ => throw new ArgumentException($"rule: '{Rule}' is not available in this build"),
         };
     }

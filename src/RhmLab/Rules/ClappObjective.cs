@@ -62,8 +62,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
 {
     private readonly IMatMul _mm;
     private readonly ClappOptions _o;
-    private readonly int _width, _positions, _rowsPerSample, _dim;
-    private readonly T[] _pooled, _pooledGrad, _wc, _wc2, _q, _rowCoef, _rowCoef2;
+    private readonly int _rowsPerSample, _dim;
+    private readonly RepresentationView<T> _view;
+    private readonly T[] _wc, _wc2, _q, _rowCoef, _rowCoef2;
     private readonly double[] _uPos, _uNeg;
     private readonly VicregTerms<T>? _vicreg;
     private readonly Rng _coins;
@@ -77,12 +78,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         _mm = matMul ?? throw new ArgumentNullException(nameof(matMul));
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _coins = coins ?? throw new ArgumentNullException(nameof(coins));
-        _width = width;
-        _positions = positions;
-        (_rowsPerSample, _dim) = RepresentationModes.Shape(options.Representation, width, positions);
+        _view = new RepresentationView<T>(options.Representation, width, positions, 3 * maxAnchors);
+        (_rowsPerSample, _dim) = (_view.RowsPerSample, _view.Dim);
         int rows = maxAnchors * _rowsPerSample;
-        _pooled = options.Representation == RepresentationMode.Pooled ? new T[3 * maxAnchors * width] : [];
-        _pooledGrad = options.Representation == RepresentationMode.Pooled ? new T[3 * maxAnchors * width] : [];
         _wc = new T[rows * _dim];
         _wc2 = options.Asymmetric ? new T[rows * _dim] : [];
         _q = new T[rows * _dim];
@@ -129,19 +127,11 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     {
         ArgumentNullException.ThrowIfNull(stats);
         int b = anchors, g = _rowsPerSample, dim = _dim, rows = b * g;
-        int block = b * _width * _positions;
-        ReadOnlySpan<T> r = h[..(3 * block)];
-        if (_o.Representation == RepresentationMode.Pooled)
-        {
-            Kernels.SumBlocks(h[..(3 * block)], _positions, _width, T.One / T.CreateTruncating(_positions), _pooled);
-            r = _pooled.AsSpan(0, 3 * b * _width);
-        }
-        var rowsSpan = r;
+        var rowsSpan = _view.Rows(h, 3 * b);
         var c = rowsSpan[..(rows * dim)];
         var zp = rowsSpan.Slice(rows * dim, rows * dim);
         var zn = rowsSpan.Slice(2 * rows * dim, rows * dim);
-        Span<T> dr = _o.Representation == RepresentationMode.Pooled ? _pooledGrad.AsSpan(0, 3 * rows * dim) : grad[..(3 * rows * dim)];
-        dr.Clear();
+        var dr = _view.RowGradient(grad, 3 * b);
         var dc = dr[..(rows * dim)];
         var dzp = dr.Slice(rows * dim, rows * dim);
         var dzn = dr.Slice(2 * rows * dim, rows * dim);
@@ -225,14 +215,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             stats.Components[prefix + "covariance"] = c1 + c2;
         }
 
-        if (_o.Representation == RepresentationMode.Pooled)
-        {
-            // ∂ℓ/∂h at every position is 1/d_k of the pooled gradient.
-            T inv = T.One / T.CreateTruncating(_positions);
-            for (int s = 0; s < 3 * b; s++)
-                for (int p = 0; p < _positions; p++)
-                    TensorPrimitives.Multiply(dr.Slice(s * _width, _width), inv, grad.Slice((s * _positions + p) * _width, _width));
-        }
+        _view.Scatter(grad, 3 * b);
         int pairs = 0;
         for (int i = 0; i < b; i++) { if (usePos[i]) pairs++; }
         stats.Components[prefix + "pos"] = posLoss / b;
