@@ -110,8 +110,14 @@ public static class OneHot
                     int count = Math.Min(per, b - n0);
                     int len = count * block;
                     var part = stageSpan[..len];
-                    part.Clear();
-                    Scatter(tokens.Slice(n0 * inputLength, count * inputLength), inputLength, vocabulary, part, layout);
+                    var src = tokens.Slice(n0 * inputLength, count * inputLength);
+                    if (layout == OneHotLayout.ChannelMajor && inputLength % 8 == 0 && Avx2.IsSupported)
+                        CompareChannelMajor(src, inputLength, vocabulary, stage);
+                    else
+                    {
+                        part.Clear();
+                        Scatter(src, inputLength, vocabulary, part, layout);
+                    }
                     StreamCopy(stage, dp + (long)n0 * block, len);
                 }
             }
@@ -168,6 +174,34 @@ public static class OneHot
     {
         long row = q / v;
         return q - row * v == tokens[row] ? 1f : 0f;
+    }
+
+    /// <summary>
+    /// [B, v, d] rows for d a multiple of 8: row a of a datum is (x_p == a) over p, eight positions per compare, so
+    /// every element is written once and nothing needs clearing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CompareChannelMajor(ReadOnlySpan<ushort> tokens, int inputLength, int vocabulary, float* stage)
+    {
+        var one = Vector256.Create(1f);
+        int b = tokens.Length / inputLength;
+        fixed (ushort* tp = tokens)
+        {
+            for (int n = 0; n < b; n++)
+            {
+                ushort* x = tp + (long)n * inputLength;
+                float* block = stage + (long)n * inputLength * vocabulary;
+                for (int p = 0; p < inputLength; p += 8)
+                {
+                    var t = Avx2.ConvertToVector256Int32(x + p);
+                    for (int a = 0; a < vocabulary; a++)
+                    {
+                        var hit = Avx2.CompareEqual(t, Vector256.Create(a)).AsSingle();
+                        Avx.Store(block + (long)a * inputLength + p, Avx.And(hit, one));
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>Copies with non-temporal 32-byte stores where the hardware has them.</summary>

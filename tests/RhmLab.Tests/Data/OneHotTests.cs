@@ -52,6 +52,7 @@ public class OneHotTests
     [InlineData(8, 10, OneHotLayout.PositionMajor)]
     [InlineData(4, 32, OneHotLayout.PositionMajor)]
     [InlineData(27, 5, OneHotLayout.ChannelMajor)]
+    [InlineData(16, 5, OneHotLayout.ChannelMajor)]
     public void LargeBatchesMatchTheDefinitionAtEveryAlignment(int d, int v, OneHotLayout layout)
     {
         int n = (2 << 20) / (d * v) + 37;
