@@ -6,6 +6,7 @@
 #
 # usage: bench/compare-data.sh [rounds (default 5)] [out.jsonl (default data-bench.jsonl)] [extra options for both]
 # e.g.   bench/compare-data.sh 5 results/data.jsonl --threads 1
+#        RHMLAB_EXTRA=--fresh-memory bench/compare-data.sh 5 results/data-fresh.jsonl --threads 1
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-5}"
@@ -15,7 +16,8 @@ baseline="${TORCH_BASELINE:-/work/shared/bench/torch_baseline.py}"
 : > "$out"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds: rhmlab" >&2
-  "$here/rhmlab" bench --mode data --repeats 5 --json "$@" >> "$out"
+  # shellcheck disable=SC2086  # RHMLAB_EXTRA holds options for rhmlab only, split on spaces on purpose
+  "$here/rhmlab" bench --mode data --repeats 5 --json "$@" ${RHMLAB_EXTRA:-} >> "$out"
   echo "round $r/$rounds: torch baseline" >&2
   # --seconds 60 lets the baseline run all 5 repeats; its default 2 s budget stops after 2 on a loaded machine.
   /usr/bin/python3 "$baseline" --mode data --repeats 5 --seconds 60 "$@" 2>/dev/null >> "$out"

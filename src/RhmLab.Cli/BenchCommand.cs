@@ -23,10 +23,11 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats; medians are reported", DefaultValueFactory = _ => 5 };
         var seed = new Option<long>("--seed") { Description = "Seed; repeat r uses seed + r", DefaultValueFactory = _ => 0 };
+        var fresh = new Option<bool>("--fresh-memory") { Description = "Map fresh memory for every repeat's one-hot array (as torch.zeros does), timing its page faults" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per measurement instead of a table" };
 
         var cmd = new Command("bench", "Measure throughput; the records match torch_baseline.py's");
-        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, fresh, json }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(mode)!;
@@ -36,6 +37,7 @@ internal static class BenchCommand
                 parse.GetValue(samples), parse.GetValue(threads), parse.GetValue(repeats), parse.GetValue(seed))
             {
                 Layouts = DataBenchmark.ParseVariants(parse.GetValue(variant)!),
+                FreshOneHotMemory = parse.GetValue(fresh),
             };
             var results = DataBenchmark.Run(options);
             if (parse.GetValue(json))
@@ -53,7 +55,7 @@ internal static class BenchCommand
     {
         var ci = CultureInfo.InvariantCulture;
         var p = options.Parameters;
-        o.WriteLine($"data generation: RHM {p}, N = {options.Samples}, threads {options.Threads}, {options.Repeats} repeats (medians), sampler {results[0].Sampler}");
+        o.WriteLine($"data generation: RHM {p}, N = {options.Samples}, threads {options.Threads}, {options.Repeats} repeats (medians), sampler {results[0].Sampler}, one-hot in {(options.FreshOneHotMemory ? "fresh memory per repeat" : "a managed array")}");
         o.WriteLine($"{"variant",-8} {"layout",-12} {"samples/s",12} {"no one-hot",12} {"median s",9} {"rules ms",9} {"sample ms",9} {"decode ms",9} {"onehot ms",9} {"GB/s",6} {"of mem",6}");
         foreach (var r in results)
         {

@@ -73,6 +73,17 @@ public class BenchCommandTests
         Assert.Equal(3, (int)r["s"]!);
     }
 
+    [Fact]
+    public void FreshMemoryIsRecorded()
+    {
+        var (code, output, err) = Run("bench", "--variant", "conv1d", "--samples", "1000", "--repeats", "1", "--fresh-memory", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal("fresh-mapping", (string)Assert.Single(Records(output))["onehot_memory"]!);
+        (code, output, err) = Run("bench", "--variant", "conv1d", "--samples", "1000", "--repeats", "1", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal("managed-array", (string)Assert.Single(Records(output))["onehot_memory"]!);
+    }
+
     [Theory]
     [InlineData("bp")]
     [InlineData("clapp")]
