@@ -123,7 +123,10 @@ public sealed class DataSplit
     // Below this many data per thread, starting threads costs more than it saves.
     private const int MinChunk = 16384;
 
-    internal static int ChunkCount(int n, int threads) => (int)Math.Clamp(Math.Min(n / MinChunk, 4L * threads), 1, int.MaxValue);
+    // One thread takes the whole range on the calling thread; more get about four chunks each, so that a thread
+    // slowed by another job on its core does not hold up the rest.
+    internal static int ChunkCount(int n, int threads) =>
+        threads <= 1 ? 1 : (int)Math.Clamp(Math.Min(n / MinChunk, 4L * threads), 1, int.MaxValue);
 
     internal static (int Start, int Count) Chunk(int n, int chunks, int c)
     {

@@ -264,6 +264,11 @@ public static class DataBenchmark
     {
         int n = tokens.Length / d;
         int chunks = DataSplit.ChunkCount(n, threads);
+        if (chunks <= 1)
+        {
+            OneHot.Encode(tokens, d, v, new Span<float>(destination, floats), layout);
+            return;
+        }
         nint address = (nint)destination;
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
         {
