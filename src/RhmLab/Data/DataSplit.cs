@@ -81,24 +81,57 @@ public sealed class DataSplit
     }
 
     /// <summary>Decodes indices (P_max &lt; 2^63) into a token dataset.</summary>
-    public static Dataset Decode(Grammar grammar, long[] indices)
+    public static Dataset Decode(Grammar grammar, long[] indices) => Decode(grammar, indices, 1);
+
+    /// <summary>
+    /// Decodes indices (P_max &lt; 2^63) into a token dataset, splitting the work over up to
+    /// <paramref name="threads"/> threads; the result does not depend on the thread count.
+    /// </summary>
+    public static Dataset Decode(Grammar grammar, long[] indices, int threads)
     {
         ArgumentNullException.ThrowIfNull(grammar);
         ArgumentNullException.ThrowIfNull(indices);
-        var p = grammar.Parameters;
-        var e = new Enumeration(p);
-        int d = p.InputLength;
-        var tokens = new ushort[(long)indices.Length * d];
-        var labels = new int[indices.Length];
-        Span<int> choices = stackalloc int[p.ChoiceCount <= 4096 ? p.ChoiceCount : 0];
-        if (choices.Length != p.ChoiceCount) choices = new int[p.ChoiceCount];
-        for (int i = 0; i < indices.Length; i++)
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be >= 1 (got {threads})");
+        int d = grammar.Parameters.InputLength;
+        // Every element is written by the decoder, so the arrays need not be cleared first.
+        var tokens = GC.AllocateUninitializedArray<ushort>(checked(indices.Length * d));
+        var labels = GC.AllocateUninitializedArray<int>(indices.Length);
+        var decoder = new DatumDecoder(grammar);
+        int chunks = ChunkCount(indices.Length, threads);
+        if (chunks <= 1) decoder.Decode(indices, labels, tokens);
+        else
         {
-            int label = e.Decode(indices[i], choices);
-            labels[i] = label;
-            grammar.Generate(label, choices, tokens.AsSpan(i * d, d));
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
+            {
+                var (start, count) = Chunk(indices.Length, chunks, c);
+                decoder.Decode(indices.AsSpan(start, count), labels.AsSpan(start, count), tokens.AsSpan(start * d, count * d));
+            });
         }
         return new Dataset(grammar, tokens, labels, indices);
+    }
+
+    /// <summary>
+    /// Decodes indices (P_max &lt; 2^63) into caller-owned label and token buffers (tokens row-major [N, d]), without
+    /// allocating per datum.
+    /// </summary>
+    public static void DecodeInto(Grammar grammar, ReadOnlySpan<long> indices, Span<int> labels, Span<ushort> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        new DatumDecoder(grammar).Decode(indices, labels, tokens);
+    }
+
+    // Below this many data per thread, starting threads costs more than it saves.
+    private const int MinChunk = 16384;
+
+    // One thread takes the whole range on the calling thread; more get about four chunks each, so that a thread
+    // slowed by another job on its core does not hold up the rest.
+    internal static int ChunkCount(int n, int threads) =>
+        threads <= 1 ? 1 : (int)Math.Clamp(Math.Min(n / MinChunk, 4L * threads), 1, int.MaxValue);
+
+    internal static (int Start, int Count) Chunk(int n, int chunks, int c)
+    {
+        long start = (long)n * c / chunks, end = (long)n * (c + 1) / chunks;
+        return ((int)start, (int)(end - start));
     }
 
     /// <summary>Decodes BigInteger indices into a token dataset.</summary>

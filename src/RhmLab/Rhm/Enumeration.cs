@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace RhmLab.Rhm;
 
@@ -13,6 +14,8 @@ public sealed class Enumeration
     private readonly RhmParameters _p;
     private readonly long _classSize;
     private readonly BigInteger _classSizeBig;
+    private readonly FastDivisor _classDivisor;
+    private readonly DigitExtractor _digits;
 
     /// <summary>Creates the enumeration of an RHM's parameters.</summary>
     public Enumeration(RhmParameters parameters)
@@ -22,6 +25,11 @@ public sealed class Enumeration
         FitsInt64 = parameters.FitsInt64;
         PMax = parameters.PMax;
         _classSize = FitsInt64 ? (long)_classSizeBig : -1;
+        if (FitsInt64)
+        {
+            _classDivisor = new FastDivisor((ulong)_classSize);
+            _digits = new DigitExtractor(parameters.ChoiceCount, parameters.Synonyms);
+        }
     }
 
     /// <summary>Whether indices fit a <see cref="long"/> (P_max &lt; 2^63).</summary>
@@ -36,14 +44,10 @@ public sealed class Enumeration
         if (!FitsInt64) return Decode(new BigInteger(index), choices);
         if (index < 0 || index >= _classSize * _p.Classes)
             throw new ArgumentOutOfRangeException(nameof(index), $"index must be in [0, {_classSize * _p.Classes}) (got {index})");
-        long label = Math.DivRem(index, _classSize, out long r);
-        ulong rr = (ulong)r, m = (ulong)_p.Synonyms;
-        for (int t = _p.ChoiceCount - 1; t >= 0; t--)
-        {
-            ulong q = rr / m;
-            choices[t] = (int)(rr - q * m);
-            rr = q;
-        }
+        if (choices.Length < _p.ChoiceCount)
+            throw new ArgumentException($"choices: needs {_p.ChoiceCount} entries, got {choices.Length}", nameof(choices));
+        ulong label = _classDivisor.DivRem((ulong)index, out ulong r);
+        _digits.Extract(r, ref MemoryMarshal.GetReference(choices));
         return (int)label;
     }
 

@@ -256,10 +256,12 @@ public sealed class Grammar
     {
         var p = Parameters;
         int s = p.TupleSize, m = p.Synonyms;
-        tokens[0] = (ushort)label;
-        int nodes = 1;
-        int offset = 0;
-        for (int l = p.Depth; l >= 1; l--)
+        // The root's production comes from the label as an int: a class may exceed the 16-bit token range.
+        var root = _productions[p.Depth - 1].AsSpan((label * m + choices[0]) * s, s);
+        for (int q = 0; q < s; q++) tokens[q] = (ushort)root[q];
+        int nodes = s;
+        int offset = 1;
+        for (int l = p.Depth - 1; l >= 1; l--)
         {
             var table = _productions[l - 1];
             // Right to left in place: node j's children go to s·j.., which no node left of j still needs.

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using RhmLab.Experiments;
+using RhmLab.Rhm;
+
+namespace RhmLab.Cli;
+
+/// <summary><c>rhmlab bench</c>: throughput benchmarks in the PyTorch baseline's record format.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var mode = new Option<string>("--mode") { Description = "What to measure: data (bp and clapp are not implemented yet)", DefaultValueFactory = _ => "data" };
+        mode.AcceptOnlyFromAmong("data", "bp", "clapp");
+        var variant = new Option<string>("--variant") { Description = "One-hot layout: conv1d [N, v, d], linear [N, d, v] or both", DefaultValueFactory = _ => "both" };
+        variant.AcceptOnlyFromAmong("conv1d", "linear", "both");
+        var nc = new Option<int>("--nc") { Description = "Number of classes n_c", DefaultValueFactory = _ => 8 };
+        var m = new Option<int>("--m") { Description = "Productions per symbol m", DefaultValueFactory = _ => 8 };
+        var v = new Option<int>("--v") { Description = "Vocabulary size v", DefaultValueFactory = _ => 8 };
+        var s = new Option<int>("--s") { Description = "Tuple size s", DefaultValueFactory = _ => 2 };
+        var depth = new Option<int>("--L") { Description = "Depth L", DefaultValueFactory = _ => 3 };
+        var samples = new Option<int>("--samples") { Description = "Distinct data per generation (data mode)", DefaultValueFactory = _ => 1_000_000 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => 1 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats; medians are reported", DefaultValueFactory = _ => 5 };
+        var seed = new Option<long>("--seed") { Description = "Seed; repeat r uses seed + r", DefaultValueFactory = _ => 0 };
+        var fresh = new Option<bool>("--fresh-memory") { Description = "Map fresh memory for every repeat's one-hot array (as torch.zeros does), timing its page faults" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per measurement instead of a table" };
+
+        var cmd = new Command("bench", "Measure throughput; the records match torch_baseline.py's");
+        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, fresh, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string which = parse.GetValue(mode)!;
+            if (which != "data") throw new NotSupportedException($"--mode {which} is not implemented yet");
+            var options = new DataBenchmarkOptions(
+                new RhmParameters(parse.GetValue(nc), parse.GetValue(m), parse.GetValue(v), parse.GetValue(s), parse.GetValue(depth)),
+                parse.GetValue(samples), parse.GetValue(threads), parse.GetValue(repeats), parse.GetValue(seed))
+            {
+                Layouts = DataBenchmark.ParseVariants(parse.GetValue(variant)!),
+                FreshOneHotMemory = parse.GetValue(fresh),
+            };
+            var results = DataBenchmark.Run(options);
+            if (parse.GetValue(json))
+            {
+                foreach (var r in results) stdout.WriteLine(r.ToJson().ToJsonString());
+                return 0;
+            }
+            WriteTable(stdout, options, results);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void WriteTable(TextWriter o, DataBenchmarkOptions options, IReadOnlyList<DataBenchmarkResult> results)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var p = options.Parameters;
+        o.WriteLine($"data generation: RHM {p}, N = {options.Samples}, threads {options.Threads}, {options.Repeats} repeats (medians), sampler {results[0].Sampler}, one-hot in {(options.FreshOneHotMemory ? "fresh memory per repeat" : "a managed array")}");
+        o.WriteLine($"{"variant",-8} {"layout",-12} {"samples/s",12} {"no one-hot",12} {"median s",9} {"rules ms",9} {"sample ms",9} {"decode ms",9} {"onehot ms",9} {"GB/s",6} {"of mem",6}");
+        foreach (var r in results)
+        {
+            string layout = r.Layout == Data.OneHotLayout.ChannelMajor ? "[N, v, d]" : "[N, d, v]";
+            o.WriteLine(string.Create(ci,
+                $"{r.Variant,-8} {layout,-12} {r.SamplesPerSecond,12:N0} {r.SamplesPerSecondNoOneHot,12:N0} {r.SecondsMedian,9:F4} " +
+                $"{r.Phases.Rules * 1e3,9:F3} {r.Phases.Sample * 1e3,9:F2} {r.Phases.Decode * 1e3,9:F2} {r.Phases.OneHot * 1e3,9:F2} " +
+                $"{r.OneHotWriteBytesPerSecond / 1e9,6:F1} {r.BandwidthFraction,6:P0}"));
+        }
+        o.WriteLine(string.Create(ci, $"memory write bandwidth (best of memset and fill, same process): {results[0].MemoryWriteBytesPerSecond / 1e9:F1} GB/s"));
+    }
+}
