@@ -10,7 +10,7 @@ internal static class BenchCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var mode = new Option<string>("--mode") { Description = "What to measure: data (bp and clapp are not implemented yet)", DefaultValueFactory = _ => "data" };
+        var mode = new Option<string>("--mode") { Description = "What to measure: data generation, bp or clapp training steps", DefaultValueFactory = _ => "data" };
         mode.AcceptOnlyFromAmong("data", "bp", "clapp");
         var variant = new Option<string>("--variant") { Description = "One-hot layout: conv1d [N, v, d], linear [N, d, v] or both", DefaultValueFactory = _ => "both" };
         variant.AcceptOnlyFromAmong("conv1d", "linear", "both");
@@ -25,13 +25,37 @@ internal static class BenchCommand
         var seed = new Option<long>("--seed") { Description = "Seed; repeat r uses seed + r", DefaultValueFactory = _ => 0 };
         var fresh = new Option<bool>("--fresh-memory") { Description = "Map fresh memory for every repeat's one-hot array (as torch.zeros does), timing its page faults" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per measurement instead of a table" };
+        var width = new Option<int>("--width") { Description = "Hidden width (bp, clapp)", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch") { Description = "Batch size (bp, clapp)", DefaultValueFactory = _ => 128 };
+        var seconds = new Option<double>("--seconds") { Description = "Timed seconds over all repeats (bp, clapp)", DefaultValueFactory = _ => 2.0 };
+        var warmup = new Option<double>("--warmup") { Description = "Warm-up seconds (bp, clapp)", DefaultValueFactory = _ => 0.5 };
+        var trainSize = new Option<int>("--train-size") { Description = "Training set the batches come from (bp, clapp)", DefaultValueFactory = _ => 32768 };
+        var lr = new Option<double?>("--lr") { Description = "SGD learning rate (default 0.05 bp, 1e-3 clapp)" };
+        var blas = new Option<string>("--blas") { Description = "Matrix-product provider: auto, openblas or managed", DefaultValueFactory = _ => "auto" };
 
         var cmd = new Command("bench", "Measure throughput; the records match torch_baseline.py's");
-        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, fresh, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, fresh, json, width, batch, seconds, warmup, trainSize, lr, blas }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(mode)!;
-            if (which != "data") throw new NotSupportedException($"--mode {which} is not implemented yet");
+            if (which != "data")
+            {
+                var record = StepBenchmark.Run(new StepBenchmarkOptions
+                {
+                    Mode = which, Nc = parse.GetValue(nc), M = parse.GetValue(m), V = parse.GetValue(v), S = parse.GetValue(s), L = parse.GetValue(depth),
+                    Width = parse.GetValue(width), Batch = parse.GetValue(batch), Threads = parse.GetValue(threads), Repeats = parse.GetValue(repeats),
+                    Seconds = parse.GetValue(seconds), Warmup = parse.GetValue(warmup), TrainSize = parse.GetValue(trainSize), Lr = parse.GetValue(lr),
+                    Seed = parse.GetValue(seed), Blas = parse.GetValue(blas)!,
+                });
+                if (parse.GetValue(json)) stdout.WriteLine(record.ToJsonString());
+                else
+                {
+                    var ci = CultureInfo.InvariantCulture;
+                    stdout.WriteLine(string.Create(ci, $"{which}: RHM nc={record["n_c"]} m={record["m"]} v={record["v"]} L={record["L"]}, width {record["width"]}, batch {record["batch"]}, threads {record["threads"]}, provider {record["provider"]}"));
+                    stdout.WriteLine(string.Create(ci, $"  {(double)record["steps_per_s"]!:F1} steps/s, {(double)record["samples_per_s"]!:N0} samples/s, {(double)record["flops_per_step"]! / 1e9:F3} GFLOP/step, {(double)record["gflops_per_s"]!:F1} GFLOP/s = {(double)record["fraction_of_peak"]!:P0} of the measured peak {(double)record["peak_gflops_per_s"]!:F1} GFLOP/s"));
+                }
+                return 0;
+            }
             var options = new DataBenchmarkOptions(
                 new RhmParameters(parse.GetValue(nc), parse.GetValue(m), parse.GetValue(v), parse.GetValue(s), parse.GetValue(depth)),
                 parse.GetValue(samples), parse.GetValue(threads), parse.GetValue(repeats), parse.GetValue(seed))

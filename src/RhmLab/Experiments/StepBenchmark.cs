@@ -12,7 +12,7 @@ namespace RhmLab.Experiments;
 /// <summary>Settings of a training-step benchmark, mirroring the PyTorch baseline's flags.</summary>
 public sealed record StepBenchmarkOptions
 {
-    /// <summary>bp (CLAPP arrives with the self-supervised rules).</summary>
+    /// <summary>bp or clapp.</summary>
     public string Mode { get; init; } = "bp";
     /// <summary>RHM parameters.</summary>
     public int Nc { get; init; } = 8;
@@ -38,8 +38,8 @@ public sealed record StepBenchmarkOptions
     public double Seconds { get; init; } = 2.0;
     /// <summary>Warm-up seconds (and at least 3 steps).</summary>
     public double Warmup { get; init; } = 0.5;
-    /// <summary>SGD learning rate (only keeps values finite; speed does not depend on it).</summary>
-    public double Lr { get; init; } = 0.05;
+    /// <summary>SGD learning rate (only keeps values finite; speed does not depend on it); null: 0.05 bp, 1e-3 clapp.</summary>
+    public double? Lr { get; init; }
     /// <summary>Seed.</summary>
     public long Seed { get; init; }
     /// <summary>Matrix-product provider name (auto, openblas, managed).</summary>
@@ -47,9 +47,10 @@ public sealed record StepBenchmarkOptions
 }
 
 /// <summary>
-/// Times full training steps the way <c>shared/bench/torch_baseline.py --mode bp</c> does: gather a batch from a
-/// pre-generated training set, forward, cross-entropy, backward, SGD with momentum 0.9. Reports steps/s, the step's
-/// FLOP count and the achieved fraction of the provider's matrix-product peak, measured in the same process.
+/// Times full training steps the way <c>shared/bench/torch_baseline.py --mode bp|clapp</c> does: gather a batch
+/// from a pre-generated training set, forward, the loss (cross-entropy, or the layer-local CLAPP loss on anchors,
+/// positives and negatives), backward, SGD with momentum 0.9. Reports steps/s, the step's FLOP count and the
+/// achieved fraction of the provider's matrix-product peak, measured in the same process.
 /// </summary>
 public static class StepBenchmark
 {
@@ -57,10 +58,11 @@ public static class StepBenchmark
     public static JsonObject Run(StepBenchmarkOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        if (o.Mode != "bp") throw new NotSupportedException($"--mode {o.Mode} is not implemented yet");
+        if (o.Mode is not ("bp" or "clapp")) throw new ArgumentException($"--mode must be data, bp or clapp (got {o.Mode})");
         if (o.Width < 1) throw new ArgumentException($"--width must be >= 1 (got {o.Width})");
         if (o.Batch < 1) throw new ArgumentException($"--batch must be >= 1 (got {o.Batch})");
         if (o.Repeats < 1) throw new ArgumentException($"--repeats must be >= 1 (got {o.Repeats})");
+        if (o.TrainSize < 2) throw new ArgumentException($"--train-size must be >= 2 (got {o.TrainSize})");
         var rhm = new RhmParameters(o.Nc, o.M, o.V, o.S, o.L);
         rhm.Validate();
         var mm = o.Blas == "auto" ? MatMulProviders.FromEnvironment(o.Threads) : MatMulProviders.Create(o.Blas, o.Threads);
@@ -69,42 +71,45 @@ public static class StepBenchmark
         var data = DataSplit.Sample(grammar, n, 0, new SamplingOptions(o.Seed, o.Seed)).Train;
         var net = new Network<float>(rhm, new NetworkConfig(Enumerable.Repeat(o.Width, rhm.Depth).ToArray()), o.Seed, mm);
         var ps = Trainer<float>.CreateParameters(net);
-        var rule = new ChainRule<float>("bp", FeedbackWeights.Forward, UpperMasks.True);
+        bool clapp = o.Mode == "clapp";
         int batch = Math.Min(o.Batch, n);
-        rule.Attach(net, ps, new RuleContext(batch, o.Seed));
-        var opt = new Sgd<float>(ps, 0.9, new WeightDecay());
-        var pass = net.CreatePass(batch);
+        int rows = clapp ? 3 * batch : batch;
+        ILearningRule<float> rule = clapp
+            ? new ClappRule<float>("clapp", new ClappOptions())
+            : new ChainRule<float>("bp", FeedbackWeights.Forward, UpperMasks.True);
+        rule.Attach(net, ps, new RuleContext(rows, o.Seed, null, o.Seed));
+        double lr = o.Lr ?? (clapp ? 1e-3 : 0.05);
+        var opt = new Sgd<float>(ps.Concat(rule.OwnParameters).ToArray(), 0.9, new WeightDecay());
+        var pass = net.CreatePass(rows);
         int d = rhm.InputLength;
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Rng.ForStream(o.Seed, "batches").Shuffle(order.AsSpan());
-        int batches = Math.Max(1, n / batch);
-        var tokens = new int[batch * d];
-        var labels = new int[batch];
+        // The baseline cycles through pre-drawn batches: a permutation for bp, 64 (anchor, positive, negative) sets for clapp.
+        var batches = clapp ? PairBatches(data, rhm.Classes, batch, o.Seed) : ShuffledBatches(n, batch, o.Seed);
+        var tokens = new int[rows * d];
+        var labels = new int[rows];
         int cursor = 0;
         double lastLoss = double.NaN;
 
         void Step()
         {
-            int start = (cursor++ % batches) * batch;
-            for (int i = 0; i < batch; i++)
+            var idx = batches[cursor++ % batches.Length];
+            for (int i = 0; i < rows; i++)
             {
-                int row = order[start + i];
+                int row = idx[i];
                 labels[i] = data.Labels[row];
                 var src = data.Tokens(row);
                 for (int q = 0; q < d; q++) tokens[i * d + q] = src[q];
             }
-            net.Forward(tokens, batch, pass);
+            net.Forward(tokens, rows, pass);
             lastLoss = rule.Step(pass, labels).Loss;
-            opt.Step(o.Lr);
+            opt.Step(lr);
         }
 
         var (median, rates, steps, seconds) = Time(Step, o.Seconds, o.Repeats, o.Warmup);
-        double flops = BpStepFlops(net, batch);
+        double flops = clapp ? ClappStepFlops(net, batch) : BpStepFlops(net, batch);
         double peak = PeakGflops(mm);
-        return new JsonObject
+        var record = new JsonObject
         {
-            ["mode"] = "bp",
+            ["mode"] = o.Mode,
             ["variant"] = "rhmlab",
             ["n_c"] = o.Nc, ["m"] = o.M, ["v"] = o.V, ["s"] = o.S, ["L"] = o.L,
             ["width"] = o.Width,
@@ -117,7 +122,7 @@ public static class StepBenchmark
             ["seconds_timed"] = seconds,
             ["final_loss"] = RunResult.Num(lastLoss),
             ["train_size"] = n,
-            ["lr"] = o.Lr,
+            ["lr"] = lr,
             ["flops_per_step"] = flops,
             ["gflops_per_s"] = flops * median / 1e9,
             ["peak_gflops_per_s"] = peak,
@@ -125,6 +130,60 @@ public static class StepBenchmark
             ["provider"] = mm.Name,
             ["rhmlab_version"] = typeof(StepBenchmark).Assembly.GetName().Version?.ToString(3),
         };
+        if (clapp) record["encodings_per_step"] = 3 * batch;
+        return record;
+    }
+
+    private static int[][] ShuffledBatches(int n, int batch, long seed)
+    {
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Rng.ForStream(seed, "batches").Shuffle(order.AsSpan());
+        int count = Math.Max(1, n / batch);
+        return Enumerable.Range(0, count).Select(b => order.AsSpan(b * batch, batch).ToArray()).ToArray();
+    }
+
+    private static int[][] PairBatches(Dataset data, int classes, int batch, long seed)
+    {
+        var rng = Rng.ForStream(seed, "pairs");
+        var sampler = new PairSampler(data.Labels, classes, rng);
+        var result = new int[64][];
+        for (int b = 0; b < result.Length; b++)
+        {
+            var idx = new int[3 * batch];
+            for (int i = 0; i < batch; i++)
+            {
+                int a = rng.NextInt(data.Count);
+                idx[i] = a;
+                int p = sampler.Positive(a);
+                int q = sampler.Negative(a);
+                idx[batch + i] = p >= 0 ? p : a;
+                idx[2 * batch + i] = q >= 0 ? q : a;
+            }
+            result[b] = idx;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Floating-point operations of one layer-local CLAPP step on B anchors (3B encodings), counting a multiply-add
+    /// as 2: the forward pass of 3B rows, each layer's weight gradient over 3B rows (no gradient crosses layers), and
+    /// per layer the three n×n products of the bilinear score (W c, Q·W and QᵀC, n = H_k·d_k).
+    /// </summary>
+    public static double ClappStepFlops<T>(Network<T> net, int batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        double f = 0;
+        for (int k = 0; k < net.Depth; k++)
+        {
+            var l = net.Layers[k];
+            double rows = 3.0 * batch * l.Positions;
+            if (k == 0) f += 2 * rows * l.Kernel * l.Width;
+            else f += 2 * 2 * rows * l.FanIn * l.Width;
+            double dim = l.Units;
+            f += 3 * 2.0 * batch * dim * dim;
+        }
+        return f;
     }
 
     /// <summary>

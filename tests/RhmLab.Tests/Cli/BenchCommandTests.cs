@@ -87,12 +87,28 @@ public class BenchCommandTests
     [Theory]
     [InlineData("bp")]
     [InlineData("clapp")]
-    public void ModesNotYetImplementedFailWithOneLine(string mode)
+    public void TrainingStepModesPrintOneRecordWithTheBaselineFields(string mode)
     {
-        var (code, output, err) = Run("bench", "--mode", mode);
+        var (code, output, err) = Run("bench", "--mode", mode, "--nc", "4", "--m", "4", "--v", "4", "--L", "2", "--width", "16", "--batch", "8",
+            "--train-size", "64", "--seconds", "0.05", "--warmup", "0", "--repeats", "2", "--blas", "managed", "--json");
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        var o = System.Text.Json.Nodes.JsonNode.Parse(lines[0])!.AsObject();
+        foreach (var key in new[] { "mode", "variant", "n_c", "m", "v", "s", "L", "width", "batch", "threads", "steps_per_s", "samples_per_s", "flops_per_step", "fraction_of_peak" })
+            Assert.True(o.ContainsKey(key), key);
+        Assert.Equal(mode, (string)o["mode"]!);
+        Assert.True((double)o["steps_per_s"]! > 0);
+        Assert.Equal(2, o["repeats_steps_per_s"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void StepBenchmarkRejectsBadWidthWithOneLine()
+    {
+        var (code, _, err) = Run("bench", "--mode", "bp", "--width", "0");
         Assert.Equal(CliApp.UserError, code);
-        Assert.Equal("", output);
-        Assert.Equal($"rhmlab: error: --mode {mode} is not implemented yet", err.TrimEnd());
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--width", err);
     }
 
     [Fact]
