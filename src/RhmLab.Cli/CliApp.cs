@@ -18,6 +18,8 @@ public static class CliApp
         root.Subcommands.Add(DataCommand.Create(stdout));
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
+        root.Subcommands.Add(SweepCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SlurmCommand.Create(stdout));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

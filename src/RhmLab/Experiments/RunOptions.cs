@@ -148,6 +148,8 @@ public static class RunOptions
         if (n is JsonValue v)
         {
             if (v.TryGetValue(out long l)) return l;
+            // Values built in memory (RunConfig.ToJson) hold an int, which TryGetValue<long> does not convert.
+            if (v.TryGetValue(out int i)) return i;
             if (v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e18) return (long)d;
         }
         throw new ArgumentException($"{key}: expected an integer, got {Show(n)}");
@@ -155,12 +157,21 @@ public static class RunOptions
 
     private static double ToDouble(string key, JsonNode? n)
     {
-        if (n is JsonValue v && v.TryGetValue(out double d))
+        // Values built in memory hold their CLR type: "--lr 1" parses to a long, which TryGetValue<double> rejects.
+        if (n is JsonValue v && (v.TryGetValue(out double d) || TryInteger(v, out d)))
         {
             if (!double.IsFinite(d)) throw new ArgumentException($"{key}: must be finite");
             return d;
         }
         throw new ArgumentException($"{key}: expected a number, got {Show(n)}");
+    }
+
+    private static bool TryInteger(JsonValue v, out double d)
+    {
+        if (v.TryGetValue(out long l)) { d = l; return true; }
+        if (v.TryGetValue(out int i)) { d = i; return true; }
+        d = 0;
+        return false;
     }
 
     private static string ToStr(string key, JsonNode? n) =>

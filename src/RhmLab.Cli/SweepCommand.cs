@@ -1,0 +1,240 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using RhmLab.Experiments;
+using Spectre.Console;
+
+namespace RhmLab.Cli;
+
+/// <summary><c>rhmlab sweep</c>: run every point of a plan into a results folder, resumably and in parallel.</summary>
+internal static class SweepCommand
+{
+    /// <summary>Exit code when some run failed.</summary>
+    public const int RunsFailed = 1;
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var plan = new Argument<string>("plan") { Description = "Sweep plan (JSON; see docs/SWEEPS.md)" };
+        var output = new Option<string>("--out") { Description = "Results folder (sweep.json, runs/<hash>/result.json)", Required = true };
+        var jobs = new Option<int>("--jobs") { Description = "Runs executed at once (each on one thread)", DefaultValueFactory = _ => 1 };
+        var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (i/n, 1 <= i <= n): the points with index mod n = i-1" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON summary on stdout (progress goes to stderr)" };
+        var staleAfter = new Option<double>("--stale-after") { Description = "Seconds after which a claim without heartbeat is taken over", DefaultValueFactory = _ => 600 };
+        var noWait = new Option<bool>("--no-wait") { Description = "Do not wait for runs that other processes are executing" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List the runs and their state; run nothing" };
+
+        var cmd = new Command("sweep", "Run a sweep plan: every point once, in parallel, resumable, shardable");
+        cmd.Arguments.Add(plan);
+        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string planPath = parse.GetValue(plan)!;
+            var sweepPlan = SweepPlan.Load(planPath);
+            string? shardText = parse.GetValue(shard);
+            var part = shardText is null ? null : SweepShard.Parse(shardText);
+            int jobCount = parse.GetValue(jobs);
+            if (jobCount < 1 || jobCount > 1024) throw new ArgumentException($"--jobs: must be in 1..1024 (got {jobCount})");
+            double stale = parse.GetValue(staleAfter);
+            if (!(stale > 0) || double.IsInfinity(stale)) throw new ArgumentException($"--stale-after: must be a positive number of seconds (got {stale})");
+            string outDir = parse.GetValue(output)!;
+            bool asJson = parse.GetValue(json);
+            if (parse.GetValue(dryRun)) return DryRun(stdout, sweepPlan, part, outDir, asJson);
+            PrepareFolder(outDir);
+            return new SweepSession(stdout, stderr, asJson).Run(sweepPlan, planPath, part, new SweepOptions
+            {
+                OutDir = outDir, Jobs = jobCount, Shard = part, StaleAfter = TimeSpan.FromSeconds(stale),
+                WaitForOthers = !parse.GetValue(noWait),
+            });
+        });
+        return cmd;
+    }
+
+    internal static void PrepareFolder(string dir)
+    {
+        try { Directory.CreateDirectory(Path.Combine(dir, "runs")); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        { throw new ArgumentException($"--out: cannot create folder '{dir}' ({e.Message})"); }
+        DataCommand.CheckWritable(Path.Combine(dir, SweepStore.ManifestFile), "--out");
+    }
+
+    private static int DryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
+    {
+        var rows = new JsonArray();
+        foreach (var p in plan.PointsOf(shard))
+        {
+            string dir = SweepStore.RunDir(outDir, p.Hash);
+            string state = SweepStore.TryReadResult(dir, p.Hash) != null ? "done"
+                : File.Exists(Path.Combine(dir, RunClaim.FileName)) ? "claimed"
+                : File.Exists(Path.Combine(dir, SweepStore.ErrorFile)) ? "failed" : "todo";
+            rows.Add(new JsonObject { ["index"] = p.Index, ["hash"] = p.Hash, ["state"] = state, ["point"] = p.Values.DeepClone() });
+            if (!asJson) w.WriteLine($"{p.Index,5} {p.Hash} {state,-7} {p.Label}");
+        }
+        if (asJson) w.WriteLine(new JsonObject { ["plan_points"] = plan.Points.Count, ["runs"] = rows }.ToJsonString());
+        else w.WriteLine($"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
+        return 0;
+    }
+
+    /// <summary>Compact durations for progress lines: 42s, 3m10s, 2h05m.</summary>
+    internal static string Duration(TimeSpan? t)
+    {
+        if (t is not TimeSpan d) return "?";
+        var ci = CultureInfo.InvariantCulture;
+        if (d.TotalSeconds < 60) return ((int)Math.Round(d.TotalSeconds)).ToString(ci) + "s";
+        if (d.TotalMinutes < 60) return string.Create(ci, $"{(int)d.TotalMinutes}m{d.Seconds:00}s");
+        return string.Create(ci, $"{(int)d.TotalHours}h{d.Minutes:00}m");
+    }
+
+    /// <summary>One invocation: signal handling, the progress display and the summary.</summary>
+    private sealed class SweepSession
+    {
+        private readonly TextWriter _stdout;
+        private readonly TextWriter _progress;
+        private readonly bool _json;
+        private readonly Lock _write = new();
+        private readonly ConcurrentQueue<string> _notes = new();
+
+        public SweepSession(TextWriter stdout, TextWriter stderr, bool json)
+        {
+            _stdout = stdout;
+            _json = json;
+            _progress = json ? stderr : stdout;
+        }
+
+        public int Run(SweepPlan plan, string planPath, SweepShard? shard, SweepOptions baseOptions)
+        {
+            using var cts = new CancellationTokenSource();
+            int signal = 0;
+            void OnSignal(PosixSignalContext ctx)
+            {
+                // The first signal stops the sweep cleanly (claims released); a second one ends the process at once.
+                if (Interlocked.CompareExchange(ref signal, (int)ctx.Signal, 0) != 0) return;
+                ctx.Cancel = true;
+                _notes.Enqueue($"sweep: {(ctx.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "interrupt")}: stopping; running runs are abandoned and their claims released");
+                cts.Cancel();
+            }
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+            var options = new SweepOptions
+            {
+                OutDir = baseOptions.OutDir, Jobs = baseOptions.Jobs, Shard = baseOptions.Shard, StaleAfter = baseOptions.StaleAfter,
+                WaitForOthers = baseOptions.WaitForOthers, OnEvent = OnEvent,
+            };
+            var runner = new SweepRunner(plan, options);
+            var p = runner.Progress;
+            Line($"sweep: {planPath}: {plan.Points.Count} points{(shard is null ? "" : $", shard {shard}: {p.Total} runs")}; {options.Jobs} at once; results in {options.OutDir}");
+
+            SweepSummary? summary = null;
+            Exception? error = null;
+            var worker = new Thread(() =>
+            {
+                try { summary = runner.Run(cts.Token); }
+                catch (Exception e) { error = e; }
+            }) { IsBackground = true, Name = "sweep" };
+            worker.Start();
+            if (Interactive()) ShowBar(worker, p);
+            else ShowLines(worker, p);
+            worker.Join();
+            FlushNotes();
+            if (error != null) throw error;
+            return Finish(summary!, signal, baseOptions.OutDir);
+        }
+
+        private bool Interactive() =>
+            !_json && ReferenceEquals(_stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+        private void OnEvent(SweepEvent e)
+        {
+            string who = $"{e.Point.Hash} ({e.Point.Label})";
+            switch (e.State)
+            {
+                case SweepRunState.Failed:
+                    _notes.Enqueue($"sweep: run {who} failed: {e.Detail}");
+                    break;
+                case SweepRunState.Finished when e.Detail != null:
+                    _notes.Enqueue($"sweep: run {who} {e.Detail}");
+                    break;
+                case SweepRunState.TakenOver:
+                    _notes.Enqueue($"sweep: run {who}: took over an abandoned claim ({e.Detail})");
+                    break;
+            }
+        }
+
+        private string Status(SweepProgress p) =>
+            $"{p.Done}/{p.Total} done, {p.Running} running, {p.Failed} failed, eta {Duration(p.Total == p.Settled ? TimeSpan.Zero : p.Eta)}";
+
+        /// <summary>Plain lines for logs and batch jobs: on change at most every 5 s, and at least every minute.</summary>
+        private void ShowLines(Thread worker, SweepProgress p)
+        {
+            var last = DateTime.UtcNow;
+            string lastStatus = "";
+            while (!worker.Join(200))
+            {
+                FlushNotes();
+                var now = DateTime.UtcNow;
+                string status = Status(p);
+                if ((status != lastStatus && now - last >= TimeSpan.FromSeconds(5)) || now - last >= TimeSpan.FromMinutes(1))
+                {
+                    Line("sweep: " + status);
+                    last = now;
+                    lastStatus = status;
+                }
+            }
+        }
+
+        private void ShowBar(Thread worker, SweepProgress p)
+        {
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(Status(p), maxValue: Math.Max(1, p.Total));
+                    while (!worker.Join(250))
+                    {
+                        while (_notes.TryDequeue(out string? note)) AnsiConsole.WriteLine(note);
+                        task.Value = p.Settled;
+                        task.Description = Markup.Escape(Status(p));
+                        ctx.Refresh();
+                    }
+                    task.Value = p.Settled;
+                    task.Description = Markup.Escape(Status(p));
+                });
+        }
+
+        private int Finish(SweepSummary s, int signal, string outDir)
+        {
+            var parts = new List<string> { $"{s.Executed} finished{(s.Diverged > 0 ? $" ({s.Diverged} diverged)" : "")}", $"{s.Skipped} skipped (already done)", $"{s.Failed} failed" };
+            if (s.Elsewhere > 0) parts.Add($"{s.Elsewhere} running elsewhere");
+            Line($"sweep: {(s.Cancelled ? "stopped" : "done")} in {Duration(s.Elapsed)}: {string.Join(", ", parts)}");
+            if (s.Cancelled && s.NotRun > 0) Line($"sweep: {s.NotRun} runs not finished; run the same command again to continue");
+            if (s.Failures.Count > 0)
+            {
+                Line($"sweep: failed runs (details in {Path.Combine(outDir, "runs", "<hash>", SweepStore.ErrorFile)}):");
+                foreach (var f in s.Failures) Line($"  {f.Hash} {f.Label}: {f.Message}");
+            }
+            if (_json)
+            {
+                lock (_write) { _stdout.WriteLine(s.ToJson().ToJsonString()); _stdout.Flush(); }
+            }
+            if (signal != 0) return 128 + (signal == (int)PosixSignal.SIGTERM ? 15 : 2);
+            return s.Failed > 0 ? RunsFailed : 0;
+        }
+
+        private void FlushNotes()
+        {
+            while (_notes.TryDequeue(out string? note)) Line(note);
+        }
+
+        private void Line(string text)
+        {
+            lock (_write)
+            {
+                _progress.WriteLine(text);
+                _progress.Flush();
+            }
+        }
+    }
+}

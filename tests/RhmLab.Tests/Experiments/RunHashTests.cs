@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using RhmLab.Experiments;
+
+namespace RhmLab.Tests.Experiments;
+
+/// <summary>Run hashes: stable for equal configs, different for any changed option, blind to key order.</summary>
+public class RunHashTests
+{
+    [Fact]
+    public void SameConfigSameHash()
+    {
+        var a = new RunConfig { Rule = "dfa", Seed = 3, Lr = 0.05 };
+        var b = new RunConfig { Lr = 0.05, Seed = 3, Rule = "dfa" };
+        Assert.Equal(RunHash.Of(a), RunHash.Of(b));
+        Assert.Equal(RunHash.Of(a), RunHash.Of(a.Clone()));
+        Assert.True(RunHash.IsValid(RunHash.Of(a)));
+        Assert.Equal(RunHash.Length, RunHash.Of(a).Length);
+    }
+
+    [Fact]
+    public void EveryOptionChangesTheHash()
+    {
+        var baseline = new RunConfig();
+        string h0 = RunHash.Of(baseline);
+        var seen = new HashSet<string> { h0 };
+        foreach (var opt in RunOptions.All)
+        {
+            var c = baseline.Clone();
+            opt.Set(c, Other(opt, opt.Get(baseline)));
+            Assert.True(seen.Add(RunHash.Of(c)), $"changing {opt.Key} did not give a new hash");
+        }
+    }
+
+    /// <summary>A valid value of the option that differs from <paramref name="current"/>.</summary>
+    private static JsonNode? Other(RunOption opt, JsonNode? current) => opt.Type switch
+    {
+        "string" when opt.Choices != null => JsonValue.Create(opt.Choices.First(x => x != (string?)current)),
+        "string" => JsonValue.Create("other"),
+        "int" => JsonValue.Create(current is null ? 7 : (int)current + 1),
+        "long" => JsonValue.Create(current is null ? 7L : (long)current + 1),
+        "double" => JsonValue.Create(current is null ? 0.375 : (double)current * 2 + 0.5),
+        "int-list" => new JsonArray(5, 6),
+        _ => throw new InvalidOperationException(opt.Type),
+    };
+
+    [Fact]
+    public void KeyOrderIsIrrelevant()
+    {
+        var config = new RunConfig { Rule = "fa", Width = 16, Widths = [4, 5, 6], TrainMultiple = 0.5 };
+        var json = config.ToJson();
+        var reversed = new JsonObject(json.Reverse().Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())));
+        Assert.NotEqual(json.ToJsonString(), reversed.ToJsonString());
+        Assert.Equal(RunHash.Canonical(json), RunHash.Canonical(reversed));
+
+        var rebuilt = new RunConfig();
+        RunOptions.Apply(rebuilt, reversed);
+        Assert.Equal(RunHash.Of(config), RunHash.Of(rebuilt));
+        // And through text, as a config.json read back from disk.
+        var fromText = new RunConfig();
+        RunOptions.Apply(fromText, (JsonObject)JsonNode.Parse(reversed.ToJsonString())!);
+        Assert.Equal(RunHash.Of(config), RunHash.Of(fromText));
+    }
+
+    [Fact]
+    public void CanonicalJsonSortsKeysAtEveryDepth()
+    {
+        var o = JsonNode.Parse("""{ "b": 1, "a": { "y": [3, {"d": 1, "c": 2}], "x": null }, "A": "s" }""");
+        Assert.Equal("""{"A":"s","a":{"x":null,"y":[3,{"c":2,"d":1}]},"b":1}""", RunHash.Canonical(o));
+        // The hash of a fixed text never changes, whatever the build.
+        Assert.Equal("44136fa355b3678a", RunHash.OfCanonical("{}"));
+    }
+
+    [Fact]
+    public void PlanPointsHashLikeTheirConfig()
+    {
+        var plan = SweepPlanTests.Tiny("\"seed\": [1, 2]");
+        Assert.All(plan.Points, p => Assert.Equal(RunHash.Of(p.Config), p.Hash));
+        // The same run written another way (nc/m/v instead of nmv, depth instead of L) has the same hash.
+        var again = SweepPlan.Parse("""
+            { "grid": { "seed": [2] }, "fixed": { "blas": "managed", "epochs": 2, "width": 8, "test": 20, "train": 30, "depth": 2, "v": 3, "m": 3, "nc": 3 } }
+            """);
+        Assert.Equal(plan.Points[1].Hash, again.Points[0].Hash);
+    }
+}

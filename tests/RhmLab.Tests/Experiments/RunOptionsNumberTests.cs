@@ -1,0 +1,26 @@
+using RhmLab.Experiments;
+
+namespace RhmLab.Tests.Experiments;
+
+/// <summary>Numbers given as text or built in memory reach every numeric option, whatever their CLR type.</summary>
+public class RunOptionsNumberTests
+{
+    [Fact]
+    public void IntegerTextSetsADoubleOption()
+    {
+        var c = new RunConfig();
+        RunOptions.Find("lr")!.SetText(c, "1");
+        RunOptions.Find("ridge-alpha")!.SetText(c, "0");
+        Assert.Equal(1.0, c.Lr);
+        Assert.Equal(0.0, c.RidgeAlpha);
+    }
+
+    [Fact]
+    public void ConfigJsonAppliesBackInMemory()
+    {
+        var c = new RunConfig { Width = 12, Epochs = 7, Lr = 0.5, Momentum = 0.5 };
+        var back = new RunConfig();
+        RunOptions.Apply(back, c.ToJson());
+        Assert.Equal(c.ToJson().ToJsonString(), back.ToJson().ToJsonString());
+    }
+}
