@@ -155,6 +155,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 // Supervised rules are measured by their own output; self-supervised ones by the top-layer probe.
                 testError = Data.Test.Count == 0 ? double.NaN : pairs ? TopProbeError() : ErrorRate(Data.Test);
                 if (pairs) AddCollapseDiagnostics(comp);
+                else if (Rule.Name != "bp") AddUpdateCosines(comp, pass, tokens, labels);
             }
             foreach (var (key, value) in Rule.Diagnostics()) comp[key] = value;
             logs.Add(new EpochLog(epoch + 1, trainLoss, !pairs ? 1 - (double)correct / seen : double.NaN,
@@ -170,6 +171,48 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         labels[slot] = data.Labels[row];
         var src = data.Tokens(row);
         for (int q = 0; q < d; q++) tokens[slot * d + q] = src[q];
+    }
+
+    private ChainRule<T>? _bp;
+    private Parameter<T>[] _bpParameters = [];
+    private T[][] _ruleSum = [], _bpSum = [];
+
+    /// <summary>
+    /// Update cosine (§4.6): per layer, the cosine between the rule's raw weight update (before momentum or Adam)
+    /// and the exact BP gradient on the same fixed evaluation batch of (up to) 1024 training data, computed in
+    /// sub-batches of the training batch size and summed.
+    /// </summary>
+    private void AddUpdateCosines(IDictionary<string, double> into, ForwardPass<T> pass, int[] tokens, int[] labels)
+    {
+        var train = Data.Train;
+        int d = train.InputLength, batch = pass.MaxBatch;
+        if (_bp == null)
+        {
+            _bpParameters = NetworkParameters.Select(p => new Parameter<T>(p.Name, p.Value, p.Kind, p.Layer)).ToArray();
+            _bp = new ChainRule<T>("bp", FeedbackWeights.Forward, UpperMasks.True, Run.Loss);
+            _bp.Attach(Network, _bpParameters, new RuleContext(batch, 0));
+            _ruleSum = Network.Weights.Select(w => new T[w.Length]).ToArray();
+            _bpSum = Network.Weights.Select(w => new T[w.Length]).ToArray();
+        }
+        foreach (var a in _ruleSum) Array.Clear(a);
+        foreach (var a in _bpSum) Array.Clear(a);
+        int total = Math.Min(1024, train.Count);
+        for (int start = 0; start < total; start += batch)
+        {
+            int b = Math.Min(batch, total - start);
+            for (int i = 0; i < b; i++) CopyRow(train, start + i, i, tokens, labels, d);
+            Network.Forward(tokens, b, pass);
+            Rule.Step(pass, labels.AsSpan(0, b));
+            _bp.Step(pass, labels.AsSpan(0, b));
+            // Each step is a mean over its sub-batch; weighting by its size makes the sum a mean over all data.
+            T w = T.CreateTruncating(b);
+            for (int k = 0; k < Network.Depth; k++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(NetworkParameters[2 * k].Grad, w, _ruleSum[k], _ruleSum[k]);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_bpParameters[2 * k].Grad, w, _bpSum[k], _bpSum[k]);
+            }
+        }
+        for (int k = 0; k < Network.Depth; k++) into[$"layer{k + 1}.update_cos_bp"] = Kernels.Cosine<T>(_ruleSum[k], _bpSum[k]);
     }
 
     /// <summary>Ridge-probe test error of the top layer: the checkpoint measure of self-supervised rules.</summary>

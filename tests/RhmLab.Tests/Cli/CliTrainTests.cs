@@ -143,4 +143,17 @@ public class CliTrainTests
         Assert.True((int)o["diverged_epoch"]! >= 1);
         Assert.Contains("diverged at epoch", r.Stderr);
     }
+
+    [Fact]
+    public void FeedbackRulesReportUpdateCosinesAgainstBp()
+    {
+        // With true readout feedback, FA's top layer receives exactly BP's signal: cosine 1; lower layers differ.
+        var r = Cli.Run(With("--rule", "fa", "--fa-readout-feedback", "true", "--eval-every", "1", "--json"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var diag = JsonNode.Parse(r.Stdout)!["diagnostics"]!;
+        Assert.Equal(1.0, (double)diag["layer3.update_cos_bp"]!, 6);
+        double low = (double)diag["layer1.update_cos_bp"]!;
+        Assert.InRange(low, -1.0, 0.999);
+        Assert.NotNull(diag["layer2.alignment_deg"]);
+    }
 }
