@@ -68,7 +68,7 @@ public sealed class ResolvedRun
             "off" => false,
             _ => Network.ReadoutScale == ReadoutScale.MeanField && Optimizer == "sgd",
         };
-        BaseLr = c.Lr ?? DefaultLr(Rule, Optimizer);
+        BaseLr = c.Lr ?? DefaultLr(Rule, Optimizer, Rhm.Depth);
         if (!(BaseLr > 0)) throw new ArgumentException($"lr: must be > 0 (got {BaseLr})");
         LrWidthScaling = scaling;
         EffectiveLr = scaling ? BaseLr * widths[^1] : BaseLr;
@@ -98,10 +98,14 @@ public sealed class ResolvedRun
     /// <summary>The anti-collapse mechanism used by <c>clapp-pos</c> when none is given (see docs/RESULTS.md for the measurement).</summary>
     public const string DefaultAntiCollapse = "hinge-only";
 
-    /// <summary>The default learning rate of a rule under an optimiser (ALGORITHMS.md §2.4).</summary>
-    public static double DefaultLr(string rule, string optimizer) => optimizer == "sgd"
+    /// <summary>
+    /// The default learning rate of a rule under an optimiser (ALGORITHMS.md §2.4): SGD 0.1 (× H_L under the
+    /// mean-field readout); Adam 1e-2 for supervised rules; for self-supervised rules Adam 1e-2 at L ≤ 2 and 3e-3
+    /// deeper, where 1e-2 killed most units in the pilot.
+    /// </summary>
+    public static double DefaultLr(string rule, string optimizer, int depth) => optimizer == "sgd"
         ? 0.1
-        : RunOptions.SelfSupervisedRules.Contains(rule) ? 3e-3 : 1e-2;
+        : RunOptions.SelfSupervisedRules.Contains(rule) && depth >= 3 ? 3e-3 : 1e-2;
 
     /// <summary>Resolves and validates a config.</summary>
     public static ResolvedRun Resolve(RunConfig config) => new(config?.Clone() ?? throw new ArgumentNullException(nameof(config)));

@@ -219,7 +219,7 @@ public static class RunOptions
         Str("readout-scale", "Readout multiplier", (c, x) => c.ReadoutScale = x, c => c.ReadoutScale, "mf", "std"),
         Str("bias", "Hidden-layer bias", (c, x) => c.Bias = x, c => c.Bias, "per-channel", "none", "per-position"),
         NullableStr("optimizer", "Optimiser (default sgd for supervised rules)", (c, x) => c.Optimizer = x, c => c.Optimizer, "sgd", "adam")!,
-        NullableDouble("lr", "Base learning rate (default 0.1 for sgd, 0.01 for adam)", (c, x) => c.Lr = x, c => c.Lr),
+        NullableDouble("lr", "Base learning rate (default 0.1 for sgd; adam 0.01, or 0.003 for self-supervised rules at L >= 3)", (c, x) => c.Lr = x, c => c.Lr),
         Str("lr-width-scaling", "Multiply lr by H_L (auto: with mf readout and sgd)", (c, x) => c.LrWidthScaling = x, c => c.LrWidthScaling, "auto", "on", "off"),
         Double("momentum", "SGD momentum", (c, x) => c.Momentum = x, c => c.Momentum),
         Str("wd-form", "Weight-decay form", (c, x) => c.WdForm = x, c => c.WdForm, "none", "l2", "l2-mean-per-tensor", "decoupled"),
