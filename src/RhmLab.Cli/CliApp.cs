@@ -17,6 +17,10 @@ public static class CliApp
         var root = new RootCommand("RhmLab: the Random Hierarchy Model, hierarchical CNNs and local learning rules (arXiv 2605.18557).");
         root.Subcommands.Add(DataCommand.Create(stdout));
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ResultsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PStarCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
