@@ -20,6 +20,10 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr));
         root.Subcommands.Add(SlurmCommand.Create(stdout));
+        root.Subcommands.Add(ResultsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PStarCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,0 +1,62 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace RhmLab.Analysis.Figures;
+
+/// <summary>
+/// Linear decodability per layer (Fig. 5): ridge probe test error at layer 0 (the raw input, drawn with an
+/// asterisk as in the paper) through L, one line per configuration at one training-set size, mean ± sd over seeds.
+/// </summary>
+public static class DepthFigure
+{
+    /// <summary>Builds the figure.</summary>
+    public static Figure Build(IReadOnlyList<RunRecord> records, FigureOptions o)
+    {
+        var runs = FigureData.Filter(records, o);
+        var groups = RunGrouping.Group(runs);
+        var ci = CultureInfo.InvariantCulture;
+        var plot = PlotStyle.NewPlot("Ridge probe test error per layer", "layer k (0 = raw input)", "ridge probe test error");
+        var allY = new List<double>();
+        int maxLayer = 0, series = 0;
+        foreach (var g in groups)
+        {
+            if (FigureData.PickTrain(g, o.Train, r => r.ProbeErrors.Any(double.IsFinite)) is not long p) continue;
+            var at = g.Runs.Where(r => r.Train == p).ToList();
+            int layers = at.Max(r => r.ProbeErrors.Length);
+            var xs = new List<double>();
+            var ys = new List<double>();
+            var es = new List<double>();
+            for (int k = 0; k <= layers; k++)
+            {
+                var (mean, sd, n) = FigureData.MeanSd(at.Select(r => k == 0 ? r.InputProbeError : k - 1 < r.ProbeErrors.Length ? r.ProbeErrors[k - 1] : double.NaN));
+                if (n == 0) continue;
+                xs.Add(k); ys.Add(mean); es.Add(sd);
+            }
+            if (xs.Count == 0) continue;
+            var color = PlotStyle.ColorOf(series);
+            int seeds = at.Select(r => r.Seed).Distinct().Count();
+            FigureData.LineWithErrors(plot, xs.ToArray(), ys.ToArray(), es.ToArray(), color,
+                $"{g.Label} P={p.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledCircle, PlotStyle.PatternOf(series));
+            if (xs[0] == 0)
+            {
+                var star = plot.Add.Marker(0, ys[0], MarkerShape.Asterisk, 16, color);
+                star.LineWidth = 2;
+            }
+            maxLayer = Math.Max(maxLayer, layers);
+            allY.AddRange(ys.Zip(es, (y, e) => y + e));
+            allY.AddRange(ys.Zip(es, (y, e) => y - e));
+            series++;
+        }
+        if (series == 0)
+            throw new InvalidDataException(o.Train is long t ? $"no runs with P = {t.ToString(ci)}" : "no runs with probe errors");
+        FigureData.ThresholdLines(plot, groups.Select(g => g.Nc), o.ThresholdFraction);
+        allY.AddRange(groups.Select(g => o.ThresholdFraction * g.ChanceError));
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int k = 0; k <= maxLayer; k++) ticks.AddMajor(k, k == 0 ? "0 (input)" : k.ToString(ci));
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.SetLimitsX(-0.3, maxLayer + 0.3);
+        PlotStyle.LinearY(plot, allY.Append(0.0), floor: 0);
+        PlotStyle.LegendRight(plot);
+        return new Figure { Panels = [plot], Width = o.Width ?? 1200, Height = o.Height ?? 620 };
+    }
+}

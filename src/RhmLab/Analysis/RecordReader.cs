@@ -1,0 +1,51 @@
+namespace RhmLab.Analysis;
+
+/// <summary>A file that was not read, and why.</summary>
+public sealed record SkippedRecord(string Path, string Reason);
+
+/// <summary>The records found under a folder, and the files that were skipped.</summary>
+public sealed record RecordSet(string Root, IReadOnlyList<RunRecord> Records, IReadOnlyList<SkippedRecord> Skipped);
+
+/// <summary>
+/// Finds every <c>result.json</c> under a folder (any depth, so single runs and sweep trees read alike) and parses
+/// it. A damaged record (truncated by a killed writer, wrong types, missing fields) is skipped with one warning
+/// line naming the file, so that one bad file neither stops an analysis nor enters a count.
+/// </summary>
+public static class RecordReader
+{
+    /// <summary>The file name every run writes.</summary>
+    public const string FileName = "result.json";
+
+    /// <summary>Reads every record under <paramref name="folder"/>, in path order; warnings go to <paramref name="warnings"/>.</summary>
+    public static RecordSet Read(string folder, TextWriter? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (File.Exists(folder) && string.Equals(Path.GetFileName(folder), FileName, StringComparison.Ordinal))
+            folder = Path.GetDirectoryName(Path.GetFullPath(folder)) ?? ".";
+        if (!Directory.Exists(folder)) throw new ArgumentException($"folder '{folder}' does not exist");
+        string root = Path.GetFullPath(folder);
+        var files = Directory.EnumerateFiles(root, FileName, new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            MatchCasing = MatchCasing.CaseSensitive,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+        }).Order(StringComparer.Ordinal).ToList();
+        var records = new List<RunRecord>();
+        var skipped = new List<SkippedRecord>();
+        foreach (var file in files)
+        {
+            string id = Path.GetRelativePath(root, Path.GetDirectoryName(file)!).Replace('\\', '/');
+            try
+            {
+                records.Add(RunRecord.Parse(File.ReadAllText(file), file, id));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+            {
+                skipped.Add(new SkippedRecord(file, e.Message));
+                warnings?.WriteLine($"rhmlab: warning: skipping {file}: {e.Message}");
+            }
+        }
+        return new RecordSet(root, records, skipped);
+    }
+}

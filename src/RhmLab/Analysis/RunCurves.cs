@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace RhmLab.Analysis;
+
+/// <summary>The per-epoch learning curves of one run; a column the record lacks is empty.</summary>
+public sealed class RunCurves
+{
+    /// <summary>Epoch numbers.</summary>
+    public double[] Epoch { get; init; } = [];
+    /// <summary>Training loss per epoch.</summary>
+    public double[] TrainLoss { get; init; } = [];
+    /// <summary>Training error per epoch (NaN where not measured).</summary>
+    public double[] TrainError { get; init; } = [];
+    /// <summary>Test error per epoch (NaN between evaluations).</summary>
+    public double[] TestError { get; init; } = [];
+    /// <summary>Learning rate per epoch.</summary>
+    public double[] Lr { get; init; } = [];
+
+    /// <summary>Parses the <c>curves</c> object; null when absent.</summary>
+    public static RunCurves? Parse(JsonNode? node)
+    {
+        if (node == null) return null;
+        if (node is not JsonObject o) throw new InvalidDataException("'curves' is not an object");
+        var c = new RunCurves
+        {
+            Epoch = Column(o, "epoch"),
+            TrainLoss = Column(o, "train_loss"),
+            TrainError = Column(o, "train_error"),
+            TestError = Column(o, "test_error"),
+            Lr = Column(o, "lr"),
+        };
+        foreach (var col in new[] { c.TrainLoss, c.TrainError, c.TestError, c.Lr })
+            if (col.Length != 0 && col.Length != c.Epoch.Length)
+                throw new InvalidDataException("'curves' columns differ in length");
+        return c;
+    }
+
+    private static double[] Column(JsonObject o, string key) =>
+        o[key] is JsonNode n ? RunRecord.NumArray(n, $"'curves.{key}'") : [];
+}
