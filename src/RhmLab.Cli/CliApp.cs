@@ -17,6 +17,7 @@ public static class CliApp
         var root = new RootCommand("RhmLab: the Random Hierarchy Model, hierarchical CNNs and local learning rules (arXiv 2605.18557).");
         root.Subcommands.Add(DataCommand.Create(stdout));
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SensitivityCommand.Create(stdout));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
