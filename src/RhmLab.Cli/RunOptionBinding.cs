@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using RhmLab.Experiments;
 
 namespace RhmLab.Cli;
@@ -6,16 +7,18 @@ namespace RhmLab.Cli;
 /// <summary>Exposes every run option of <see cref="RunOptions"/> as a <c>--key</c> flag, parsed by the library.</summary>
 internal static class RunOptionBinding
 {
-    public static Dictionary<RunOption, Option<string?>> AddTo(Command cmd)
+    public static Dictionary<RunOption, Option> AddTo(Command cmd)
     {
-        var map = new Dictionary<RunOption, Option<string?>>();
+        var map = new Dictionary<RunOption, Option>();
         var defaults = new RunConfig();
         foreach (var opt in RunOptions.All)
         {
-            var flag = opt.Key == "L" ? new Option<string?>("--L", "--depth") : new Option<string?>("--" + opt.Key);
+            string[] names = opt.Key == "L" ? ["--L", "--depth"] : ["--" + opt.Key];
+            // A boolean option is a plain switch (--save-model), which also accepts an explicit true or false.
+            Option flag = opt.Type == "bool" ? new Option<bool>(names[0], names[1..]) : new Option<string?>(names[0], names[1..]);
             var def = opt.Get(defaults);
             flag.Description = opt.Help + (def is null ? "" : $" [default: {def.ToJsonString().Trim('"')}]");
-            flag.HelpName = opt.Type == "string" ? "value" : opt.Type;
+            if (opt.Type != "bool") flag.HelpName = opt.Type == "string" ? "value" : opt.Type;
             cmd.Options.Add(flag);
             map[opt] = flag;
         }
@@ -23,13 +26,23 @@ internal static class RunOptionBinding
     }
 
     /// <summary>The config: defaults, then the --config file, then flags given on the command line.</summary>
-    public static RunConfig Build(ParseResult parse, Dictionary<RunOption, Option<string?>> map, string? configFile)
+    public static RunConfig Build(ParseResult parse, Dictionary<RunOption, Option> map, string? configFile)
     {
         var cfg = configFile != null ? RunOptions.Load(configFile) : new RunConfig();
         foreach (var (opt, flag) in map)
         {
-            string? text = parse.GetValue(flag);
-            if (text != null) opt.SetText(cfg, text);
+            switch (flag)
+            {
+                case Option<bool> b:
+                    // Only a flag actually given may override the config file's value.
+                    var result = parse.GetResult(b);
+                    if (result != null && !result.Implicit) opt.Set(cfg, JsonValue.Create(parse.GetValue(b)));
+                    break;
+                case Option<string?> s:
+                    string? text = parse.GetValue(s);
+                    if (text != null) opt.SetText(cfg, text);
+                    break;
+            }
         }
         return cfg;
     }

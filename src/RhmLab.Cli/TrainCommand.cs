@@ -27,11 +27,13 @@ internal static class TrainCommand
             var cfg = RunOptionBinding.Build(parse, options, parse.GetValue(config));
             var run = ResolvedRun.Resolve(cfg);
             string? outDir = parse.GetValue(output);
+            if (cfg.SaveModel && outDir == null) throw new ArgumentException("save-model: needs --out, the folder to write model.npz into");
             if (outDir != null) PrepareOutput(outDir);
             bool asJson = parse.GetValue(json);
             var observer = new ProgressPrinter(asJson ? stderr : stdout, quiet: asJson, run);
             var result = RunExecutor.Execute(run, observer);
             if (outDir != null) AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), result.ToJson(curves: true).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            if (cfg.SaveModel && outDir != null) ModelFile.Save(outDir, run, result.Grammar!, result.Network!);
             if (asJson) stdout.WriteLine(result.ToJsonString(curves: false));
             else PrintSummary(stdout, result, outDir);
             if (result.Outcome.Diverged)
@@ -71,7 +73,9 @@ internal static class TrainCommand
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(w), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Write(table);
         if (!double.IsNaN(r.NetworkTestError)) w.WriteLine($"network test error {Fmt(r.NetworkTestError)} (chance {Fmt(run.ChanceError)}, threshold {Fmt(0.1 * run.ChanceError)})");
+        if (r.Sensitivity != null) SensitivityCommand.PrintTables(w, r.Sensitivity);
         if (outDir != null) w.WriteLine($"wrote {Path.Combine(outDir, "result.json")}");
+        if (outDir != null && run.Config.SaveModel) w.WriteLine($"wrote {Path.Combine(outDir, ModelFile.FileName)} and {Path.Combine(outDir, ModelFile.RulesFileName)}");
     }
 
     internal static string Fmt(double x) => double.IsNaN(x) ? "-" : x.ToString("0.0000", CultureInfo.InvariantCulture);

@@ -25,6 +25,20 @@ public sealed class SensitivityTable
     public static IReadOnlyList<SensitivityTable> ParseAll(JsonNode? node)
     {
         if (node == null) return [];
+        // The record written by a run (Evaluation.SensitivityResult) keeps both definitions side by side.
+        if (node is JsonObject both && both["values"] == null && (both["distance"] != null || both["correlation"] != null))
+        {
+            var tables = new List<SensitivityTable>();
+            foreach (var (key, definition) in new[] { ("distance", "sens-distance"), ("correlation", "sens-correlation") })
+            {
+                if (both[key] is not JsonArray) continue;
+                var one = new JsonObject { ["definition"] = definition, ["values"] = both[key]!.DeepClone() };
+                if (both["layers"] != null) one["layers"] = both["layers"]!.DeepClone();
+                if (both["levels"] != null) one["levels"] = both["levels"]!.DeepClone();
+                tables.Add(ParseOne(one, $"'sensitivity.{key}'"));
+            }
+            return tables;
+        }
         if (node is JsonArray a && a.Count > 0 && a.All(x => x is JsonObject))
             return a.Select((x, i) => ParseOne(x!, $"'sensitivity[{i.ToString(CultureInfo.InvariantCulture)}]'")).ToArray();
         return [ParseOne(node, "'sensitivity'")];

@@ -61,6 +61,7 @@ public sealed class ResolvedRun
         if (!RunOptions.Rules.Contains(Rule)) throw new ArgumentException($"rule: unknown rule '{Rule}' (expected {string.Join(", ", RunOptions.Rules)})");
         Loss = Rules.Loss.Parse(c.Loss);
         SelfSupervised = RunOptions.SelfSupervisedRules.Contains(Rule);
+        Unsupervised = RunOptions.UnsupervisedRules.Contains(Rule);
         Optimizer = c.Optimizer ?? (SelfSupervised ? "adam" : "sgd");
         bool scaling = c.LrWidthScaling switch
         {
@@ -77,9 +78,10 @@ public sealed class ResolvedRun
         Decay = new WeightDecay(WeightDecay.ParseForm(c.WdForm), c.Wd);
         ScheduleKind = Schedule.Parse(c.Schedule);
         if (c.Batch < 1) throw new ArgumentException($"batch: must be >= 1 (got {c.Batch})");
-        Epochs = c.Epochs ?? (SelfSupervised ? (Rhm.Depth <= 2 ? 400 : Rhm.Depth == 3 ? 1000 : 1500) : 500);
+        // Layer-wise ICA fits everything before the first epoch, so one epoch is the whole run.
+        Epochs = c.Epochs ?? (Unsupervised ? 1 : SelfSupervised ? (Rhm.Depth <= 2 ? 400 : Rhm.Depth == 3 ? 1000 : 1500) : 500);
         if (Epochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {Epochs})");
-        StopLoss = c.StopLoss ?? (SelfSupervised ? 0 : 1e-3);
+        StopLoss = c.StopLoss ?? (SelfSupervised || Unsupervised ? 0 : 1e-3);
         if (StopLoss < 0) throw new ArgumentException($"stop-loss: must be >= 0 (got {StopLoss})");
         if (c.WpredDecay < 0) throw new ArgumentException($"wpred-decay: must be >= 0 (got {c.WpredDecay})");
         Representation = RepresentationModes.Parse(c.Rep);
@@ -92,6 +94,13 @@ public sealed class ResolvedRun
         };
         if (c.EvalEvery < 0) throw new ArgumentException($"eval-every: must be >= 0 (got {c.EvalEvery})");
         if (c.RidgeAlpha < 0) throw new ArgumentException($"ridge-alpha: must be >= 0 (got {c.RidgeAlpha})");
+        if (c.IcaMaxPatches < 1) throw new ArgumentException($"ica-max-patches: must be >= 1 (got {c.IcaMaxPatches})");
+        if (c.IcaNonlin != "relu")
+            throw new ArgumentException($"ica-nonlin: '{c.IcaNonlin}' is not implemented (the network's nonlinearity is ReLU; only relu is available)");
+        if (Unsupervised && Network.Bias == BiasMode.None)
+            throw new ArgumentException("bias: the ica rule needs a bias (per-channel or per-position) to centre the patches");
+        if (c.SensitivityReference < 2) throw new ArgumentException($"sensitivity-reference: must be >= 2 (got {c.SensitivityReference})");
+        if (c.Sensitivity && Test < 2) throw new ArgumentException($"sensitivity: needs a test set of at least 2 data (test = {Test})");
         if (c.Threads < 1 || c.Threads > 256) throw new ArgumentException($"threads: must be in 1..256 (got {c.Threads})");
     }
 
@@ -142,6 +151,8 @@ public sealed class ResolvedRun
     public ScheduleKind ScheduleKind { get; }
     /// <summary>Whether the rule is self-supervised (pairs, frozen readout, probes as the measure).</summary>
     public bool SelfSupervised { get; }
+    /// <summary>Whether the rule is unsupervised (inputs only, frozen readout, probes as the measure).</summary>
+    public bool Unsupervised { get; }
     /// <summary>Maximum epochs.</summary>
     public int Epochs { get; }
     /// <summary>Train-loss stopping threshold (0: never).</summary>
@@ -179,6 +190,13 @@ public sealed class ResolvedRun
         WpredDecay = Config.WpredDecay,
     };
 
+    /// <summary>The layer-wise ICA options of the config.</summary>
+    public LayerwiseIcaOptions IcaOptions => new()
+    {
+        MaxPatches = Config.IcaMaxPatches,
+        WidthMode = Config.IcaOvercomplete == "restarts" ? IcaWidthMode.Restarts : IcaWidthMode.Cap,
+    };
+
     /// <summary>Sampling options with the stream seeds.</summary>
     public SamplingOptions SamplingOptions => new(Config.StreamSeed(Config.SampleSeed), Config.StreamSeed(Config.SplitSeed), Sampling, SamplingOptions.ParseSplit(Config.Split));
 
@@ -211,6 +229,7 @@ public sealed class ResolvedRun
             "e2e-vicreg" => new NonContrastiveRule<T>("e2e-vicreg", NonContrastiveLoss.Vicreg, Representation, true, Factors),
             "lpl" => new NonContrastiveRule<T>("lpl", NonContrastiveLoss.Lpl, Representation, false, sgPast: c.LplPull == "sg-past"),
             "e2e-lpl" => new NonContrastiveRule<T>("e2e-lpl", NonContrastiveLoss.Lpl, Representation, true, sgPast: c.LplPull == "sg-past"),
+            "ica" => new LayerwiseIcaRule<T>(IcaOptions),
             _ => throw new ArgumentException($"rule: '{Rule}' is not available in this build"),
         };
     }

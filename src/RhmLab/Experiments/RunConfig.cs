@@ -120,10 +120,26 @@ public sealed class RunConfig
     public string VicregFactors { get; set; } = "code";
     /// <summary>LPL pull: symmetric or sg-past.</summary>
     public string LplPull { get; set; } = "symmetric";
+    /// <summary>Layer-wise ICA: patches per layer above which they are subsampled uniformly.</summary>
+    public int IcaMaxPatches { get; set; } = 200_000;
+    /// <summary>Layer-wise ICA with more units than the patches' rank: cap or restarts.</summary>
+    public string IcaOvercomplete { get; set; } = "cap";
+    /// <summary>Layer-wise ICA nonlinearity: relu (abs and relu-pm are not implemented).</summary>
+    public string IcaNonlin { get; set; } = "relu";
     /// <summary>Probe: ridge, logistic, both or none.</summary>
     public string Probe { get; set; } = "ridge";
     /// <summary>Ridge α.</summary>
     public double RidgeAlpha { get; set; } = 1.0;
+    /// <summary>Measure the synonymic sensitivity of every layer after training and add it to the run record.</summary>
+    public bool Sensitivity { get; set; }
+    /// <summary>Test data in the sensitivity reference set.</summary>
+    public int SensitivityReference { get; set; } = 1000;
+    /// <summary>Sensitivity of post- or pre-activations: post or pre.</summary>
+    public string SensitivityRep { get; set; } = "post";
+    /// <summary>Sensitivity-distance denominator: off-diagonal (pairs x ≠ y) or include-diagonal.</summary>
+    public string SensitivityDenominator { get; set; } = "off-diagonal";
+    /// <summary>Write the trained model (weights, config, rules) into the output folder.</summary>
+    public bool SaveModel { get; set; }
     /// <summary>Matrix-product provider: auto, openblas or managed.</summary>
     public string Blas { get; set; } = "auto";
     /// <summary>Threads of the matrix-product provider.</summary>

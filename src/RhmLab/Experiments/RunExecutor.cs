@@ -36,6 +36,7 @@ public static class RunExecutor
             {
                 Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
                 ProbeErrors = Enumerable.Repeat(double.NaN, trainer.Network.Depth).ToArray(),
+                Network = trainer.Network, Grammar = trainer.Grammar,
                 WallSeconds = sw.Elapsed.TotalSeconds, Provenance = provenance,
             };
         }
@@ -53,12 +54,32 @@ public static class RunExecutor
             if (probe is "logistic" or "both") logistic = ProbeLayers(trainer, run, mm, logisticProbe: true).Errors;
             if (probe == "logistic") { ridge = logistic!; }
         }
+        SensitivityResult? sensitivity = null;
+        if (run.Config.Sensitivity)
+        {
+            if (trainer.Data.Test.Count < 2) throw new ArgumentException($"sensitivity: needs a test set of at least 2 data (test = {trainer.Data.Test.Count})");
+            sensitivity = Sensitivity.Compute(trainer.Network, trainer.Data.Test, SensitivityOptions(run.Config));
+        }
         return new RunResult
         {
             Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
             NetworkTestError = testError, NetworkTrainError = trainError,
             ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe == "both" ? logistic : null,
+            Sensitivity = sensitivity, Network = trainer.Network, Grammar = trainer.Grammar,
             WallSeconds = sw.Elapsed.TotalSeconds, Provenance = provenance,
+        };
+    }
+
+    /// <summary>The sensitivity options of a config; perturbations draw from the master seed's <c>perturb</c> stream.</summary>
+    public static SensitivityOptions SensitivityOptions(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new SensitivityOptions
+        {
+            Reference = config.SensitivityReference,
+            Rep = config.SensitivityRep == "pre" ? SensitivityRep.Pre : SensitivityRep.Post,
+            IncludeDiagonal = config.SensitivityDenominator == "include-diagonal",
+            Seed = config.Seed,
         };
     }
 

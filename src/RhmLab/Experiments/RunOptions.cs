@@ -14,7 +14,7 @@ public sealed class RunOption
 
     /// <summary>The key, e.g. <c>lr</c> or <c>conv-scale</c>.</summary>
     public string Key { get; }
-    /// <summary>int, long, double, string, or int-list.</summary>
+    /// <summary>int, long, double, string, bool, or int-list.</summary>
     public string Type { get; }
     /// <summary>Help text.</summary>
     public string Help { get; }
@@ -33,6 +33,12 @@ public sealed class RunOption
         JsonNode? node = Type switch
         {
             "string" => JsonValue.Create(text),
+            "bool" => text switch
+            {
+                "true" or "on" or "1" => JsonValue.Create(true),
+                "false" or "off" or "0" => JsonValue.Create(false),
+                _ => throw new ArgumentException($"{Key}: expected true or false, got '{text}'"),
+            },
             "int-list" => new JsonArray(text.Split(',', StringSplitOptions.TrimEntries).Select(t => (JsonNode?)ParseNumber(t)).ToArray()),
             _ => ParseNumber(text),
         };
@@ -53,7 +59,10 @@ public static class RunOptions
 {
     private static readonly string[] RuleNames =
         ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask",
-         "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl"];
+         "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl", "ica"];
+
+    /// <summary>The unsupervised rules: they see inputs only (no labels, no pairs) and are measured by probes.</summary>
+    public static IReadOnlyList<string> UnsupervisedRules { get; } = ["ica"];
 
     /// <summary>The self-supervised rules (trained on pairs; labels only group encodings into objects).</summary>
     public static IReadOnlyList<string> SelfSupervisedRules { get; } =
@@ -135,6 +144,10 @@ public static class RunOptions
             if (!choices.Contains(s)) throw new ArgumentException($"{key}: unknown value '{s}' (expected {string.Join(", ", choices)})");
             set(c, s);
         }, c => get(c) is string v ? JsonValue.Create(v) : null, choices);
+
+    private static RunOption Bool(string key, string help, Action<RunConfig, bool> set, Func<RunConfig, bool> get) =>
+        new(key, "bool", help, (c, n) => set(c, n is JsonValue v && v.TryGetValue(out bool b) ? b
+            : throw new ArgumentException($"{key}: expected true or false, got {Show(n)}")), c => JsonValue.Create(get(c)));
 
     private static int ToInt(string key, JsonNode? n)
     {
@@ -244,8 +257,16 @@ public static class RunOptions
         Str("negatives", "Negative partners", (c, x) => c.Negatives = x, c => c.Negatives, "other-class", "random", "shift"),
         Str("vicreg-factors", "VICReg factor convention", (c, x) => c.VicregFactors = x, c => c.VicregFactors, "code", "solo", "paper-eq"),
         Str("lpl-pull", "LPL pull term", (c, x) => c.LplPull = x, c => c.LplPull, "symmetric", "sg-past"),
+        Int("ica-max-patches", "Layer-wise ICA: subsample each layer's patches to at most this many", (c, x) => c.IcaMaxPatches = x, c => c.IcaMaxPatches),
+        Str("ica-overcomplete", "Layer-wise ICA with more units than the patch rank: cap (dead units beyond the rank) or restarts (concatenated fits); expand is not implemented", (c, x) => c.IcaOvercomplete = x, c => c.IcaOvercomplete, "cap", "restarts"),
+        Str("ica-nonlin", "Layer-wise ICA nonlinearity (only relu is implemented)", (c, x) => c.IcaNonlin = x, c => c.IcaNonlin, "relu", "abs", "relu-pm"),
         Str("probe", "Linear probe of every layer", (c, x) => c.Probe = x, c => c.Probe, "ridge", "logistic", "both", "none"),
         Double("ridge-alpha", "Ridge probe regularisation", (c, x) => c.RidgeAlpha = x, c => c.RidgeAlpha),
+        Bool("sensitivity", "Measure the synonymic sensitivity of every layer and add it to the run record", (c, x) => c.Sensitivity = x, c => c.Sensitivity),
+        Int("sensitivity-reference", "Test data in the sensitivity reference set", (c, x) => c.SensitivityReference = x, c => c.SensitivityReference),
+        Str("sensitivity-rep", "Sensitivity of post- or pre-activations", (c, x) => c.SensitivityRep = x, c => c.SensitivityRep, "post", "pre"),
+        Str("sensitivity-denominator", "Sensitivity-distance denominator: ordered pairs x != y, or with the diagonal", (c, x) => c.SensitivityDenominator = x, c => c.SensitivityDenominator, "off-diagonal", "include-diagonal"),
+        Bool("save-model", "Write model.npz (weights, config, seeds, rules) and rules.json into the --out folder", (c, x) => c.SaveModel = x, c => c.SaveModel),
         Str("blas", "Matrix-product provider", (c, x) => c.Blas = x, c => c.Blas, "auto", "openblas", "managed"),
         Int("threads", "Threads of the matrix-product provider", (c, x) => c.Threads = x, c => c.Threads),
     ];

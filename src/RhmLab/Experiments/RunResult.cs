@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RhmLab.Evaluation;
+using RhmLab.Networks;
+using RhmLab.Rhm;
 using RhmLab.Training;
 
 namespace RhmLab.Experiments;
@@ -31,6 +34,12 @@ public sealed class RunResult
     public required string Provider { get; init; }
     /// <summary>Total wall time including data generation and evaluation.</summary>
     public double WallSeconds { get; init; }
+    /// <summary>Synonymic sensitivity of every layer (run option <c>sensitivity</c>), else null.</summary>
+    public SensitivityResult? Sensitivity { get; init; }
+    /// <summary>The trained network (kept so that it can be saved; not part of the JSON record).</summary>
+    public Network<float>? Network { get; init; }
+    /// <summary>The RHM's rules the run used (kept so that they can be saved with the network).</summary>
+    public Grammar? Grammar { get; init; }
     /// <summary>Provenance: version, commit, machine.</summary>
     public JsonObject Provenance { get; init; } = new();
 
@@ -81,6 +90,7 @@ public sealed class RunResult
             ["config"] = r.Config.ToJson(),
             ["provenance"] = Provenance.DeepClone(),
         };
+        if (Sensitivity != null) o["sensitivity"] = Sensitivity.ToJson();
         if (LogisticProbeErrors != null)
             o["logistic_probe_errors"] = new JsonArray(LogisticProbeErrors.Select(e => Num(e)).ToArray());
         if (last != null && last.Components.Count > 0)

@@ -86,17 +86,52 @@ public sealed class Perturbation
     public void SynonymExchange(int label, Span<int> choices, int level, PerturbationOptions options, Rng rng, Span<ushort> tokens)
     {
         ArgumentNullException.ThrowIfNull(options);
+        CheckSynonym(level, options.Draw);
+        foreach (int j in SelectNodes(level, options.Nodes, rng)) ExchangeOne(choices, level, j, options, rng);
+        _grammar.Generate(label, choices, tokens);
+    }
+
+    /// <summary>
+    /// The synonym exchange of <see cref="SynonymExchange"/> at one given node j of level l, so that a caller can
+    /// pair it with <see cref="NoiseAt"/> at the same node. <see cref="PerturbationOptions.Nodes"/> is ignored.
+    /// </summary>
+    public void SynonymExchangeAt(int label, Span<int> choices, int level, int node, PerturbationOptions options, Rng rng, Span<ushort> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckSynonym(level, options.Draw);
+        CheckNode(level, node);
+        ExchangeOne(choices, level, node, options, rng);
+        _grammar.Generate(label, choices, tokens);
+    }
+
+    /// <summary>The node a selection rule picks at a level (drawing from <paramref name="rng"/> for <c>one-node</c>).</summary>
+    public int SelectNode(int level, NodeSelection selection, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (selection == NodeSelection.AllNodes) throw new ArgumentException("all-nodes selects more than one node");
+        if (level < 0 || level > _p.Depth) throw new ArgumentOutOfRangeException(nameof(level), $"level must be in 0..{_p.Depth} (got {level})");
+        return SelectNodes(level, selection, rng)[0];
+    }
+
+    private void CheckSynonym(int level, ReplacementDraw draw)
+    {
         if (level < 1 || level > _p.Depth)
             throw new ArgumentOutOfRangeException(nameof(level), $"synonym level must be in 1..{_p.Depth} (got {level})");
-        if (options.Draw == ReplacementDraw.ForceChange && _p.Synonyms < 2)
+        if (draw == ReplacementDraw.ForceChange && _p.Synonyms < 2)
             throw new ArgumentException("force-change synonym exchange needs m >= 2");
+    }
+
+    private void CheckNode(int level, int node)
+    {
+        if (node < 0 || node >= _p.NodesAtLevel(level))
+            throw new ArgumentOutOfRangeException(nameof(node), $"node must be in 0..{_p.NodesAtLevel(level) - 1} at level {level} (got {node})");
+    }
+
+    private void ExchangeOne(Span<int> choices, int level, int j, PerturbationOptions options, Rng rng)
+    {
         int offset = _p.ChoiceOffset(level);
-        foreach (int j in SelectNodes(level, options.Nodes, rng))
-        {
-            choices[offset + j] = Redraw(choices[offset + j], _p.Synonyms, options.Draw, rng);
-            if (options.Descendants == Descendants.Redraw) RedrawBelow(choices, level, j, rng);
-        }
-        _grammar.Generate(label, choices, tokens);
+        choices[offset + j] = Redraw(choices[offset + j], _p.Synonyms, options.Draw, rng);
+        if (options.Descendants == Descendants.Redraw) RedrawBelow(choices, level, j, rng);
     }
 
     private void RedrawBelow(Span<int> choices, int level, int node, Rng rng)
@@ -119,22 +154,45 @@ public sealed class Perturbation
     public void Noise(int label, ReadOnlySpan<int> choices, int level, PerturbationOptions options, Rng rng, Span<ushort> tokens)
     {
         ArgumentNullException.ThrowIfNull(options);
+        CheckNoise(level);
+        NoiseCore(label, choices, level, SelectNodes(level, options.Nodes, rng), options.Draw, rng, tokens);
+    }
+
+    /// <summary>
+    /// The noise of <see cref="Noise"/> at one given node j of level l (0 ≤ l ≤ L−1), so that a caller can pair it
+    /// with a synonym exchange at the same node. <see cref="PerturbationOptions.Nodes"/> and
+    /// <see cref="PerturbationOptions.Descendants"/> are ignored (descendants keep their digits).
+    /// </summary>
+    public void NoiseAt(int label, ReadOnlySpan<int> choices, int level, int node, PerturbationOptions options, Rng rng, Span<ushort> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckNoise(level);
+        CheckNode(level, node);
+        NoiseCore(label, choices, level, [node], options.Draw, rng, tokens);
+    }
+
+    private void CheckNoise(int level)
+    {
         if (level < 0 || level > _p.Depth - 1)
             throw new ArgumentOutOfRangeException(nameof(level), $"noise level must be in 0..{_p.Depth - 1} (got {level})");
+    }
+
+    private void NoiseCore(int label, ReadOnlySpan<int> choices, int level, int[] nodes, ReplacementDraw draw, Rng rng, Span<ushort> tokens)
+    {
         var c = choices.ToArray();
         var levels = _grammar.LatentSymbols(label, c);
         int offset = level >= 1 ? _p.ChoiceOffset(level) : 0;
-        foreach (int j in SelectNodes(level, options.Nodes, rng))
+        foreach (int j in nodes)
         {
             int old = levels[level][j];
             int b;
             if (level >= 1 && _grammar.Version == RuleVersion.V1)
             {
                 // Under v1 only symbols with rules at this level may be substituted.
-                var allowed = Enumerable.Range(0, _p.Vocabulary).Where(a => _grammar.HasRules(level, a) && (options.Draw == ReplacementDraw.Uniform || a != old)).ToArray();
+                var allowed = Enumerable.Range(0, _p.Vocabulary).Where(a => _grammar.HasRules(level, a) && (draw == ReplacementDraw.Uniform || a != old)).ToArray();
                 b = allowed.Length == 0 ? old : allowed[rng.NextInt(allowed.Length)];
             }
-            else b = Redraw(old, _p.Vocabulary, options.Draw, rng);
+            else b = Redraw(old, _p.Vocabulary, draw, rng);
             levels[level][j] = b;
             if (level >= 1) c[offset + j] = rng.NextInt(_p.Synonyms);
         }

@@ -11,6 +11,11 @@ public enum RuleInput
     Labelled,
     /// <summary>Anchors stacked with a positive and a negative partner each, [3B, d] (self-supervised rules).</summary>
     Pairs,
+    /// <summary>
+    /// Inputs alone, one row per datum: the labels are passed but never read (unsupervised rules such as layer-wise
+    /// ICA). Like the self-supervised rules, such a rule is measured by linear probes, not by its own readout.
+    /// </summary>
+    Unlabelled,
 }
 
 /// <summary>What a rule needs from the trainer when it is attached to a network.</summary>
@@ -18,7 +23,8 @@ public enum RuleInput
 /// <param name="FeedbackSeed">Seed of the <c>feedback</c> stream (fixed random matrices).</param>
 /// <param name="Train">The training set (only the oracle rule reads it, to refit its feedback).</param>
 /// <param name="PairsSeed">Seed of the <c>pairs</c> stream (CLAPP's <c>either</c> mode draws its coins from it).</param>
-public sealed record RuleContext(int MaxBatch, long FeedbackSeed, Dataset? Train = null, long PairsSeed = 0);
+/// <param name="Seed">Master seed of the run, from which rules derive their own named streams (layer-wise ICA's <c>ica</c>).</param>
+public sealed record RuleContext(int MaxBatch, long FeedbackSeed, Dataset? Train = null, long PairsSeed = 0, long Seed = 0);
 
 /// <summary>Scalars a rule reports for one step, averaged into epoch logs.</summary>
 public sealed class StepStats

@@ -30,7 +30,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         NetworkParameters = CreateParameters(Network);
         Rule = run.CreateRule<T>();
         int rows = Rule.Input == RuleInput.Pairs ? 3 * c.Batch : c.Batch;
-        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, c.StreamSeed(c.FeedbackSeed), Data.Train, c.StreamSeed(c.PairsSeed)));
+        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, c.StreamSeed(c.FeedbackSeed), Data.Train, c.StreamSeed(c.PairsSeed), c.Seed));
         AllParameters = NetworkParameters.Concat(Rule.OwnParameters).ToArray();
     }
 
@@ -75,6 +75,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             : new Sgd<T>(AllParameters, c.Momentum, run.Decay);
         var train = Data.Train;
         bool pairs = Rule.Input == RuleInput.Pairs;
+        bool labelled = Rule.Input == RuleInput.Labelled;
         int n = train.Count, d = train.InputLength, batch = Math.Min(c.Batch, n);
         int rowsPerStep = pairs ? 3 * batch : batch;
         var pass = Network.CreatePass(rowsPerStep);
@@ -152,13 +153,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             double? testError = null;
             if ((c.EvalEvery > 0 && (epoch + 1) % c.EvalEvery == 0) || last)
             {
-                // Supervised rules are measured by their own output; self-supervised ones by the top-layer probe.
-                testError = Data.Test.Count == 0 ? double.NaN : pairs ? TopProbeError() : ErrorRate(Data.Test);
-                if (pairs) AddCollapseDiagnostics(comp);
+                // Supervised rules are measured by their own output; the others by the top-layer probe.
+                testError = Data.Test.Count == 0 ? double.NaN : labelled ? ErrorRate(Data.Test) : TopProbeError();
+                if (!labelled) AddCollapseDiagnostics(comp);
                 else if (Rule.Name != "bp") AddUpdateCosines(comp, pass, tokens, labels);
             }
             foreach (var (key, value) in Rule.Diagnostics()) comp[key] = value;
-            logs.Add(new EpochLog(epoch + 1, trainLoss, !pairs ? 1 - (double)correct / seen : double.NaN,
+            logs.Add(new EpochLog(epoch + 1, trainLoss, labelled ? 1 - (double)correct / seen : double.NaN,
                 testError, lr, sw.Elapsed.TotalSeconds, comp));
             observer?.OnEpoch(logs[^1], epochs);
             if (stopLoss > 0 && trainLoss < stopLoss) { stop = "train-loss"; break; }
