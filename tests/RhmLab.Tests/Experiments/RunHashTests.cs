@@ -40,6 +40,7 @@ public class RunHashTests
         "long" => JsonValue.Create(current is null ? 7L : (long)current + 1),
         "double" => JsonValue.Create(current is null ? 0.375 : (double)current * 2 + 0.5),
         "int-list" => new JsonArray(5, 6),
+        "bool" => JsonValue.Create(!(current is JsonValue b && b.GetValue<bool>())),
         _ => throw new InvalidOperationException(opt.Type),
     };
 
