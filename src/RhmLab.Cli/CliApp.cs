@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
         root.Subcommands.Add(SensitivityCommand.Create(stdout));
+        root.Subcommands.Add(ReproduceCommand.Create(stdout, stderr));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

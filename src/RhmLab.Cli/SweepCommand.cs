@@ -87,7 +87,7 @@ internal static class SweepCommand
     }
 
     /// <summary>One invocation: signal handling, the progress display and the summary.</summary>
-    private sealed class SweepSession
+    internal sealed class SweepSession
     {
         private readonly TextWriter _stdout;
         private readonly TextWriter _progress;

@@ -1,0 +1,201 @@
+using System.Numerics;
+using System.Text.Json.Nodes;
+using RhmLab.Analysis;
+using RhmLab.Analysis.Figures;
+using RhmLab.Data;
+using RhmLab.Rhm;
+
+namespace RhmLab.Experiments;
+
+/// <summary>One drawing of a reproduced figure: which figure of the catalogue, with which options, into which file.</summary>
+/// <param name="Figure">A <see cref="FigureCatalog"/> name.</param>
+/// <param name="File">File name without extension; PNG and SVG are written.</param>
+/// <param name="Options">Figure options (rule filter, measure).</param>
+public sealed record Drawing(string Figure, string File, FigureOptions Options);
+
+/// <summary>
+/// A figure of the paper as a preset: the sweep plans that produce its data (each a JSON plan for
+/// <see cref="SweepPlan"/>), the folder they share, the drawings, and the qualitative claim the figure supports.
+/// </summary>
+/// <param name="Id">fig3, fig4, …</param>
+/// <param name="Claim">What the paper's figure shows and the reproduction must show.</param>
+/// <param name="Folder">Results sub-folder; figures whose runs overlap share one, so shared runs are run once.</param>
+/// <param name="Plans">The sweep plans.</param>
+/// <param name="Drawings">What to draw from the folder.</param>
+public sealed record FigurePreset(string Id, string Claim, string Folder, IReadOnlyList<JsonObject> Plans, IReadOnlyList<Drawing> Drawings);
+
+/// <summary>
+/// The presets of <c>rhmlab reproduce</c> (ALGORITHMS.md §5). <c>quick</c> uses small RHMs, one or two seeds and short
+/// budgets so that every figure finishes in minutes on two cores and already shows its qualitative claim; <c>paper</c>
+/// uses the paper's configurations (§1.11) with ≥ 5 seeds, the P grid of §4.3 and the default budgets, and is meant
+/// for a cluster (<c>rhmlab slurm</c> on the same plans).
+/// </summary>
+public static class Reproduction
+{
+    /// <summary>The figures that can be reproduced.</summary>
+    public static IReadOnlyList<string> Figures { get; } = ["fig3", "fig4", "fig5", "fig6", "fig9", "fig10", "fig11"];
+
+    /// <summary>The preset of a figure at a scale (<c>quick</c> or <c>paper</c>).</summary>
+    public static FigurePreset Preset(string figure, string scale)
+    {
+        bool paper = scale switch
+        {
+            "quick" => false,
+            "paper" => true,
+            _ => throw new ArgumentException($"--scale must be quick or paper (got '{scale}')"),
+        };
+        return figure switch
+        {
+            "fig3" => Fig3(paper),
+            "fig4" => PStar("fig4", "clapp", "CLAPP's probe error falls below 10 % of chance at P of order n_c·m^L, like BP; P* grows like D* with slope ≈ 1 (Fig. 4B, C)", paper),
+            "fig9" => PStar("fig9", "e2e-clapp", "End-to-end SSL (the CLAPP loss at the top, backpropagated) also reaches the threshold with P* ∝ D* (Fig. 9)", paper),
+            "fig10" => PStar("fig10", "clapp-pos", "CLAPP without negatives is also data-efficient (Fig. 10; the anti-collapse option is recorded)", paper),
+            "fig5" => Fig5(paper),
+            "fig6" => Fig6(paper),
+            "fig11" => Fig11(paper),
+            _ => throw new ArgumentException($"figure must be one of {string.Join(", ", Figures)} or all (got '{figure}')"),
+        };
+    }
+
+    private static JsonObject Plan(string description, JsonObject grid, JsonObject fixedOptions) =>
+        new() { ["description"] = description, ["grid"] = grid, ["fixed"] = fixedOptions };
+
+    private static JsonArray Arr(params object[] xs) => new(xs.Select(x => x switch
+    {
+        int i => (JsonNode?)JsonValue.Create(i),
+        long l => JsonValue.Create(l),
+        double d => JsonValue.Create(d),
+        string s => JsonValue.Create(s),
+        JsonNode n => n,
+        _ => throw new ArgumentException("unsupported plan value"),
+    }).ToArray());
+
+    private static JsonArray Seeds(int n) => new(Enumerable.Range(1, n).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+
+    private static FigurePreset Fig3(bool paper)
+    {
+        // The masking contrast: BP against direct feedback, FA, the oracle and BP with removed or averaged upper masks.
+        // At n_c = m = v = 4 every ablation still learns (measured: bp-nomask and lga reach ~0 test error), so even
+        // the quick preset uses n_c = m = v = 6, where the contrast shows.
+        int nmv = paper ? 8 : 6;
+        var rules = Arr("bp", "fa", "dfa", "lga", "bp-nomask", "bp-avgmask");
+        var plan = Plan($"Fig. 3: masking (n_c = m = v = {nmv}, L = 3, P = 4 n_c m^L)",
+            new JsonObject { ["rule"] = rules, ["seed"] = Seeds(paper ? 3 : 1) },
+            new JsonObject { ["nmv"] = nmv, ["L"] = 3, ["train-x"] = 4, ["epochs"] = paper ? 500 : 150, ["eval-every"] = paper ? 10 : 5, ["width"] = paper ? 128 : 72 });
+        return new FigurePreset("fig3", "BP reaches low training loss and high test accuracy; DFA-type feedback and BP without input-specific upper masks do not (Fig. 3B, C)",
+            "fig3", [plan], [new Drawing("curves", "fig3-curves", new FigureOptions { Measure = ErrorMeasure.Network })]);
+    }
+
+    /// <summary>The P grid of §4.3 for one RHM: round(p·n_c·m^L) for p in 1/8..16, dropping P > P_max − T.</summary>
+    public static (double[] Multiples, long Test) Grid(RhmParameters rhm, double[] multiples, long maxTest = 20000)
+    {
+        ArgumentNullException.ThrowIfNull(rhm);
+        ArgumentNullException.ThrowIfNull(multiples);
+        var pMax = rhm.PMax;
+        // Keep the largest P with at least 1/4 of P_max (or 20 000 data) left for the test set.
+        var kept = multiples.Where(p => new BigInteger(Math.Round(p * rhm.SampleScale)) * 4 <= pMax * 3).ToArray();
+        long top = (long)Math.Round(kept.DefaultIfEmpty(multiples[0]).Max() * rhm.SampleScale);
+        var rest = pMax - top;
+        long test = rest > maxTest ? maxTest : (long)rest;
+        return (kept, test);
+    }
+
+    private static FigurePreset PStar(string id, string rule, string claim, bool paper)
+    {
+        // Error vs P for BP and one rule on several RHMs; every figure of this family shares one results folder.
+        var configs = paper
+            ? new[] { (6, 2), (8, 2), (10, 2), (6, 3), (8, 3), (10, 3) }
+            : new[] { (6, 2), (8, 2) };
+        double[] multiples = paper ? [0.125, 0.25, 0.5, 1, 2, 4, 8, 16] : [0.25, 0.5, 1, 2, 4];
+        var plans = new List<JsonObject>();
+        foreach (var (nmv, depth) in configs)
+        {
+            var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), multiples);
+            plans.Add(Plan($"{id}: BP and {rule}, n_c = m = v = {nmv}, L = {depth}",
+                new JsonObject { ["rule"] = Arr("bp", rule), ["train-x"] = Arr(kept.Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 5 : 2) },
+                new JsonObject { ["nmv"] = nmv, ["L"] = depth, ["test"] = test, ["eval-every"] = paper ? 50 : 100 }));
+        }
+        var rules = new[] { "bp", rule };
+        return new FigurePreset(id, claim, "pstar", plans,
+        [
+            new Drawing("error-vs-p", $"{id}-error-vs-p", new FigureOptions { Rules = rules }),
+            new Drawing("pstar", $"{id}-pstar", new FigureOptions { Rules = rules }),
+        ]);
+    }
+
+    private static FigurePreset Fig5(bool paper)
+    {
+        // Decoding from every layer of CLAPP networks whose depth matches L.
+        var plans = new List<JsonObject>();
+        var configs = paper ? new[] { (3, 5), (6, 4), (8, 3) } : new[] { (4, 2), (4, 3) };
+        foreach (var (nmv, depth) in configs)
+        {
+            var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [paper ? 4 : 2]);
+            plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}",
+                new JsonObject { ["seed"] = Seeds(paper ? 3 : 1) },
+                new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }));
+        }
+        return new FigurePreset("fig5", "Linear decodability of the class is high only once the depth reaches L; the raw input stays near chance (Fig. 5)",
+            "fig5", plans, [new Drawing("depth", "fig5-depth", new FigureOptions())]);
+    }
+
+    private static FigurePreset Fig6(bool paper)
+    {
+        // Layer-wise ICA needs many samples and many neurons; CLAPP as the reference.
+        int nmv = paper ? 8 : 6, depth = paper ? 3 : 2;
+        var rhm = new RhmParameters(nmv, nmv, nmv, 2, depth);
+        var (kept, test) = Grid(rhm, paper ? [0.5, 1, 2, 4, 8, 16] : [0.5, 1, 2, 4]);
+        int v2 = nmv * nmv;
+        JsonArray Widths(params int[] perLayer) => Arr(perLayer.Cast<object>().ToArray());
+        var widths = paper
+            ? Arr(Widths(v2, v2, v2), Widths(4 * v2, 4 * v2, 4 * v2), Widths(2 * v2, 4 * v2, 8 * v2), Widths(4 * v2, 8 * v2, 12 * v2))
+            : Arr(Widths(v2 / 2, v2 / 2), Widths(2 * v2, 2 * v2), Widths(v2, 4 * v2));
+        var ica = Plan($"Fig. 6: layer-wise ICA, n_c = m = v = {nmv}, L = {depth}",
+            new JsonObject { ["widths"] = widths, ["train-x"] = Arr(kept.Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 3 : 1) },
+            new JsonObject { ["rule"] = "ica", ["nmv"] = nmv, ["L"] = depth, ["test"] = test });
+        var clapp = Plan($"Fig. 6 reference: CLAPP, n_c = m = v = {nmv}, L = {depth}",
+            new JsonObject { ["train-x"] = Arr(kept.Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 3 : 1) },
+            new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["test"] = test });
+        return new FigurePreset("fig6", "ICA improves only with many samples and many neurons; CLAPP reaches the threshold at far smaller P (Fig. 6)",
+            "fig6", [ica, clapp], [new Drawing("ica", "fig6-ica", new FigureOptions())]);
+    }
+
+    private static FigurePreset Fig11(bool paper)
+    {
+        // Synonymic sensitivity of CLAPP representations across P (the Fig. 11A example has m = 3, v = 4, L = 3).
+        var rhm = paper ? new RhmParameters(4, 3, 4, 2, 3) : new RhmParameters(3, 3, 3, 2, 3);
+        var (kept, test) = Grid(rhm, paper ? [0.5, 1, 2, 4, 8, 16] : [1, 4, 16]);
+        var plan = Plan($"Fig. 11: sensitivity of CLAPP, n_c = {rhm.Classes}, m = {rhm.Synonyms}, v = {rhm.Vocabulary}, L = 3",
+            new JsonObject { ["train-x"] = Arr(kept.Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 3 : 1) },
+            new JsonObject
+            {
+                ["rule"] = "clapp", ["nc"] = rhm.Classes, ["m"] = rhm.Synonyms, ["v"] = rhm.Vocabulary, ["L"] = 3, ["test"] = test,
+                ["sensitivity"] = true,
+            });
+        return new FigurePreset("fig11", "For P ≥ P*, layer k becomes insensitive to level-l synonym exchanges when k ≥ l (Fig. 11B)",
+            "fig11", [plan],
+        [
+            new Drawing("sensitivity", "fig11-sensitivity-distance", new FigureOptions { Definition = "sens-distance" }),
+            new Drawing("sensitivity", "fig11-sensitivity-correlation", new FigureOptions { Definition = "sens-correlation" }),
+        ]);
+    }
+
+    /// <summary>Draws a preset's figures from its results folder into <paramref name="outDir"/> as PNG and SVG.</summary>
+    public static IReadOnlyList<string> Draw(FigurePreset preset, string resultsDir, string outDir, TextWriter? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        var set = RecordReader.Read(resultsDir, warnings);
+        var written = new List<string>();
+        foreach (var d in preset.Drawings)
+        {
+            var figure = FigureCatalog.Build(d.Figure, set.Records, d.Options);
+            foreach (var ext in new[] { ".png", ".svg" })
+            {
+                string path = Path.Combine(outDir, d.File + ext);
+                FigureRenderer.Save(figure, path);
+                written.Add(path);
+            }
+        }
+        return written;
+    }
+}
