@@ -20,7 +20,9 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(stdout));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr));
         root.Subcommands.Add(SlurmCommand.Create(stdout));
-        var parse = root.Parse(args);
+        // No response files: "@path" would make the parser read any file to its end before anything is checked
+        // (rhmlab @/dev/zero died out of memory), and run configs and sweep plans already hold long option lists.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             // An unknown word first: otherwise "rhmlab frobnicate" reports only "Required command was not provided."
