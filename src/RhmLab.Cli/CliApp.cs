@@ -26,7 +26,9 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
         root.Subcommands.Add(SensitivityCommand.Create(stdout));
         root.Subcommands.Add(ReproduceCommand.Create(stdout, stderr));
-        var parse = root.Parse(args);
+        // No response files: "@path" would make the parser read any file to its end before anything is checked
+        // (rhmlab @/dev/zero died out of memory), and run configs and sweep plans already hold long option lists.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             // An unknown word first: otherwise "rhmlab frobnicate" reports only "Required command was not provided."

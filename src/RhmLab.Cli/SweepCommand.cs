@@ -65,7 +65,8 @@ internal static class SweepCommand
         foreach (var p in plan.PointsOf(shard))
         {
             string dir = SweepStore.RunDir(outDir, p.Hash);
-            string state = SweepStore.TryReadResult(dir, p.Hash) != null ? "done"
+            string state = SweepStore.TryReadResult(dir, p.Hash, out string? problem) != null ? "done"
+                : problem != null ? "invalid"
                 : File.Exists(Path.Combine(dir, RunClaim.FileName)) ? "claimed"
                 : File.Exists(Path.Combine(dir, SweepStore.ErrorFile)) ? "failed" : "todo";
             rows.Add(new JsonObject { ["index"] = p.Index, ["hash"] = p.Hash, ["state"] = state, ["point"] = p.Values.DeepClone() });
@@ -90,6 +91,7 @@ internal static class SweepCommand
     internal sealed class SweepSession
     {
         private readonly TextWriter _stdout;
+        private readonly TextWriter _stderr;
         private readonly TextWriter _progress;
         private readonly bool _json;
         private readonly Lock _write = new();
@@ -98,6 +100,7 @@ internal static class SweepCommand
         public SweepSession(TextWriter stdout, TextWriter stderr, bool json)
         {
             _stdout = stdout;
+            _stderr = stderr;
             _json = json;
             _progress = json ? stderr : stdout;
         }
@@ -159,6 +162,12 @@ internal static class SweepCommand
                 case SweepRunState.TakenOver:
                     _notes.Enqueue($"sweep: run {who}: took over an abandoned claim ({e.Detail})");
                     break;
+                case SweepRunState.Invalid:
+                    _notes.Enqueue($"sweep: warning: {e.Detail}");
+                    break;
+                case SweepRunState.StorageFailed:
+                    _notes.Enqueue($"sweep: {e.Detail}: stopping");
+                    break;
             }
         }
 
@@ -208,8 +217,9 @@ internal static class SweepCommand
         {
             var parts = new List<string> { $"{s.Executed} finished{(s.Diverged > 0 ? $" ({s.Diverged} diverged)" : "")}", $"{s.Skipped} skipped (already done)", $"{s.Failed} failed" };
             if (s.Elsewhere > 0) parts.Add($"{s.Elsewhere} running elsewhere");
-            Line($"sweep: {(s.Cancelled ? "stopped" : "done")} in {Duration(s.Elapsed)}: {string.Join(", ", parts)}");
-            if (s.Cancelled && s.NotRun > 0) Line($"sweep: {s.NotRun} runs not finished; run the same command again to continue");
+            bool stopped = s.Cancelled || s.StorageError != null;
+            Line($"sweep: {(stopped ? "stopped" : "done")} in {Duration(s.Elapsed)}: {string.Join(", ", parts)}");
+            if (stopped && s.NotRun > 0) Line($"sweep: {s.NotRun} runs not finished; run the same command again to continue");
             if (s.Failures.Count > 0)
             {
                 Line($"sweep: failed runs (details in {Path.Combine(outDir, "runs", "<hash>", SweepStore.ErrorFile)}):");
@@ -218,6 +228,13 @@ internal static class SweepCommand
             if (_json)
             {
                 lock (_write) { _stdout.WriteLine(s.ToJson().ToJsonString()); _stdout.Flush(); }
+            }
+            if (s.StorageError != null)
+            {
+                // One line, as for every error the user has to fix; what finished before is intact and is skipped next time.
+                _stderr.WriteLine($"rhmlab: error: sweep stopped: {s.StorageError}; finished runs are intact: free space or fix permissions, then run the same command again");
+                _stderr.Flush();
+                return CliApp.UserError;
             }
             if (signal != 0) return 128 + (signal == (int)PosixSignal.SIGTERM ? 15 : 2);
             return s.Failed > 0 ? RunsFailed : 0;

@@ -52,6 +52,10 @@ public sealed class DataSplit
         if (total > int.MaxValue) throw new ArgumentOutOfRangeException(null, $"train + test must be < 2^31 (got {total})");
         if (options.Sampling == SamplingMode.Distinct && total > p.PMax)
             throw new ArgumentOutOfRangeException(null, $"train + test = {total} exceeds P_max = {p.PMax} (distinct sampling)");
+        // Checked before drawing, so that an impossible request fails at once instead of after minutes of sampling.
+        long tokens = Math.Max(train, test) * (long)p.InputLength;
+        if (tokens > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(null, $"train: {Math.Max(train, test)} data of {p.InputLength} tokens would need {tokens} tokens in one array, more than the {Array.MaxLength} it can hold");
 
         var rng = Rng.ForStream(options.SampleSeed, "sample");
         int n = (int)total;

@@ -55,6 +55,7 @@ public sealed class ResolvedRun
         }
         else widths = Enumerable.Repeat(c.Width ?? 2 * c.V * c.V, layers).ToArray();
         foreach (int w in widths) if (w < 1 || w > 1 << 16) throw new ArgumentException($"width: must be in 1..65536 (got {w})");
+        CheckArraySizes(Rhm, widths, arch, Math.Max(Train, Test), c.Probe is "ridge" or "both" ? Train : 0);
         Network = new NetworkConfig(widths, arch, NetworkConfig.ParseConvScale(c.ConvScale), NetworkConfig.ParseReadoutScale(c.ReadoutScale), NetworkConfig.ParseBias(c.Bias));
 
         Rule = c.Rule;
@@ -102,6 +103,45 @@ public sealed class ResolvedRun
         if (c.SensitivityReference < 2) throw new ArgumentException($"sensitivity-reference: must be >= 2 (got {c.SensitivityReference})");
         if (c.Sensitivity && Test < 2) throw new ArgumentException($"sensitivity: needs a test set of at least 2 data (test = {Test})");
         if (c.Threads < 1 || c.Threads > 256) throw new ArgumentException($"threads: must be in 1..256 (got {c.Threads})");
+    }
+
+    /// <summary>
+    /// Every array a run allocates must fit in one .NET array (<see cref="Array.MaxLength"/> elements): each layer's
+    /// weights, the tokens of the larger data set, the representation of every layer that the probes read, and the
+    /// ridge probe's square system (of side min(P, features)). Checked here, with the option to change, because
+    /// otherwise a width of 65536 overflowed the weight count to 0 and failed later with a message about matrix
+    /// strides, and a large P crashed out of memory after the whole training. <paramref name="ridgeRows"/> is P when
+    /// a ridge probe runs, else 0.
+    /// </summary>
+    private static void CheckArraySizes(RhmParameters rhm, int[] widths, Architecture arch, long data, long ridgeRows)
+    {
+        long limit = Array.MaxLength;
+        long d = rhm.InputLength;
+        if (data * d > limit) throw new ArgumentException($"train: {data} data of {d} tokens need more than the {limit} entries an array can hold");
+        if (data * d * rhm.Vocabulary > limit)
+            throw new ArgumentException($"train: the one-hot input of {data} data ({d * rhm.Vocabulary} values each) needs more than the {limit} entries an array can hold");
+        CheckRidge(0, d * rhm.Vocabulary);
+        long channels = rhm.Vocabulary, positions = d;
+        for (int k = 0; k < widths.Length; k++)
+        {
+            long kernel = arch == Architecture.Cnn ? rhm.TupleSize : (k == 0 ? d : 1);
+            long weights = kernel * channels * widths[k];
+            if (weights > limit)
+                throw new ArgumentException($"width: layer {k + 1} would have {weights} weights, more than the {limit} an array can hold");
+            positions /= kernel;
+            long units = widths[k] * positions;
+            if (data * units > limit)
+                throw new ArgumentException($"train: the layer-{k + 1} representation of {data} data ({units} values each) needs more than the {limit} entries an array can hold");
+            CheckRidge(k + 1, units);
+            channels = widths[k];
+        }
+
+        void CheckRidge(int layer, long features)
+        {
+            long side = Math.Min(ridgeRows, features);
+            if (side * side > limit)
+                throw new ArgumentException($"train: the ridge probe of layer {layer} would solve a {side} x {side} system, more than the {limit} entries an array can hold (use fewer data or --probe none)");
+        }
     }
 
     /// <summary>The anti-collapse mechanism used by <c>clapp-pos</c> when none is given (see docs/RESULTS.md for the measurement).</summary>

@@ -219,13 +219,21 @@ public sealed class RunClaim : IDisposable
     {
         var now = DateTime.UtcNow;
         if (claim is null)
-            // An unreadable claim is one being written, unless it stays unreadable past the timeout.
-            return now - modifiedUtc > staleAfter ? $"unreadable claim untouched for {(now - modifiedUtc).TotalSeconds:F0} s" : null;
+        {
+            // An unreadable claim is one being written: its holder fills it microseconds after creating it, and every
+            // heartbeat touches it. One that stays unreadable for long was left empty or torn by a process killed in
+            // between, whose PID is unknown; waiting the full stale timeout for it would stall a restarted sweep.
+            var grace = staleAfter < UnreadableGrace ? staleAfter : UnreadableGrace;
+            return now - modifiedUtc > grace ? $"unreadable claim untouched for {(now - modifiedUtc).TotalSeconds:F0} s" : null;
+        }
         if (ProcessIdentity.IsKnownDead(claim, out string reason)) return reason;
         var age = now - claim.HeartbeatUtc;
         if (age > staleAfter) return $"heartbeat of {claim.Host}:{claim.Pid} is {age.TotalSeconds:F0} s old";
         return null;
     }
+
+    /// <summary>How long an unreadable claim or takeover lock may stay untouched before it is judged abandoned.</summary>
+    public static readonly TimeSpan UnreadableGrace = TimeSpan.FromSeconds(30);
 
     private enum Takeover { Removed, Changed, Busy }
 
@@ -275,7 +283,7 @@ public sealed class RunClaim : IDisposable
             mtime = File.GetLastWriteTimeUtc(lockPath);
         }
         catch (IOException) { return; }
-        var limit = staleAfter < TimeSpan.FromSeconds(30) ? staleAfter : TimeSpan.FromSeconds(30);
+        var limit = staleAfter < UnreadableGrace ? staleAfter : UnreadableGrace;
         if (DateTime.UtcNow - mtime <= limit) return;
         string aside = $"{lockPath}.{Guid.NewGuid():N}.stale";
         try { File.Move(lockPath, aside); }

@@ -105,7 +105,14 @@ public static class RunExecutor
             }
             else
             {
-                var p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.RidgeAlpha }, mm);
+                RidgeProbe p;
+                try { p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.RidgeAlpha }, mm); }
+                catch (InvalidOperationException e)
+                {
+                    // The solver's own words ("not positive definite") do not tell the user which option to change:
+                    // the one-hot input's columns are collinear, so a ridge-alpha near 0 leaves the system singular.
+                    throw new InvalidOperationException($"ridge probe of layer {k}: {e.Message}; ridge-alpha = {run.Config.RidgeAlpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is too small for these features (the default is 1)", e);
+                }
                 err = p.Error(xte, test.Count, test.Labels);
             }
             if (k == 0) input = err; else errors[k - 1] = err;

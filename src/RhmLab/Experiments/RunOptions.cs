@@ -100,9 +100,9 @@ public static class RunOptions
     public static RunConfig Load(string path)
     {
         string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new ArgumentException($"--config: cannot read '{path}' ({e.Message})"); }
+        try { text = TextInput.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        { throw new ArgumentException($"--config: cannot read '{path}' ({(e is ArgumentException or NotSupportedException ? "not a valid path" : e.Message)})"); }
         JsonNode? node;
         try { node = JsonNode.Parse(text); }
         catch (JsonException e) { throw new ArgumentException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})"); }

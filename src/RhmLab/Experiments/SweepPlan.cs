@@ -50,9 +50,9 @@ public sealed class SweepPlan
     {
         ArgumentNullException.ThrowIfNull(path);
         string text;
-        try { text = File.ReadAllText(path); }
+        try { text = TextInput.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        { throw new ArgumentException($"plan: cannot read '{path}' ({e.Message})"); }
+        { throw new ArgumentException($"plan: cannot read '{path}' ({(e is ArgumentException or NotSupportedException ? "not a valid path" : e.Message)})"); }
         return Parse(text, where ?? path);
     }
 

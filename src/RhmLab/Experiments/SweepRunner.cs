@@ -60,6 +60,10 @@ public enum SweepRunState
     Cancelled,
     /// <summary>Another live process holds its claim.</summary>
     Busy,
+    /// <summary>Its result.json exists but is not a valid record (the detail names the file and the problem); it runs again.</summary>
+    Invalid,
+    /// <summary>The results folder refused a write (the detail says which); the sweep stops.</summary>
+    StorageFailed,
 }
 
 /// <summary>A change of a run's state.</summary>
@@ -139,8 +143,13 @@ public sealed class SweepSummary
     public required int Elsewhere { get; init; }
     /// <summary>Runs not finished because the sweep was stopped.</summary>
     public required int NotRun { get; init; }
-    /// <summary>Whether the sweep was stopped before the end.</summary>
+    /// <summary>Whether the sweep was stopped before the end by its caller (a signal).</summary>
     public required bool Cancelled { get; init; }
+    /// <summary>
+    /// Why the sweep stopped early because the results folder refused a write (full, read-only, removed), or null.
+    /// Runs finished before it are intact; their records were written whole or not at all.
+    /// </summary>
+    public string? StorageError { get; init; }
     /// <summary>Wall time.</summary>
     public required TimeSpan Elapsed { get; init; }
     /// <summary>Failed runs: hash, grid values and the error message.</summary>
@@ -159,6 +168,7 @@ public sealed class SweepSummary
         ["elsewhere"] = Elsewhere,
         ["not_run"] = NotRun,
         ["cancelled"] = Cancelled,
+        ["storage_error"] = StorageError,
         ["seconds"] = Math.Round(Elapsed.TotalSeconds, 3),
         ["failures"] = new JsonArray(Failures.Select(f => (JsonNode?)new JsonObject
         {
@@ -193,19 +203,58 @@ public static class SweepStore
     }
 
     /// <summary>
-    /// The finished record of a run, or null when there is none: result.json must parse and carry this run's hash.
-    /// Anything else (missing, truncated by hand, another run's record) means the run is not done.
+    /// The finished record of a run, or null when there is none: result.json must parse and pass
+    /// <see cref="RecordProblem"/>. Anything else (missing, truncated, edited by hand, another run's record) means the
+    /// run is not done.
     /// </summary>
-    public static JsonObject? TryReadResult(string runDir, string hash)
+    public static JsonObject? TryReadResult(string runDir, string hash) => TryReadResult(runDir, hash, out _);
+
+    /// <summary>
+    /// As <see cref="TryReadResult(string, string)"/>; when result.json exists but is not a valid record,
+    /// <paramref name="problem"/> says why (null when the file is valid or absent).
+    /// </summary>
+    public static JsonObject? TryReadResult(string runDir, string hash, out string? problem)
     {
         string path = Path.Combine(runDir, ResultFile);
+        problem = null;
+        string text;
         try
         {
             if (!File.Exists(path)) return null;
-            if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o) return null;
-            return o["run_hash"] is JsonValue v && v.TryGetValue(out string? h) && h == hash && o["config"] is JsonObject ? o : null;
+            text = File.ReadAllText(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException) { return null; }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problem = $"cannot be read ({OneLine(e.Message)})"; return null; }
+        JsonNode? node;
+        try { node = JsonNode.Parse(text); }
+        catch (JsonException e) { problem = $"not valid JSON ({OneLine(e.Message)})"; return null; }
+        problem = RecordProblem(node, hash);
+        return problem is null ? (JsonObject)node! : null;
+    }
+
+    /// <summary>
+    /// Why a parsed result.json is not the finished record of the run <paramref name="hash"/>, or null when it is.
+    /// Besides the hash, it checks the config (which must hash to the run's hash, so an edited config is caught) and
+    /// the types of the fields that readers of results rely on, because a record that parses but holds, say, a string
+    /// where the loss should be would otherwise count as finished and break every later reader.
+    /// </summary>
+    public static string? RecordProblem(JsonNode? record, string hash)
+    {
+        if (record is not JsonObject o) return "not a JSON object";
+        if (!(o["format"] is JsonValue f && f.TryGetValue(out string? format) && format == "rhmlab-run")) return "'format' is not \"rhmlab-run\"";
+        if (!(o["run_hash"] is JsonValue hv && hv.TryGetValue(out string? h))) return "'run_hash' is missing or not a string";
+        if (h != hash) return $"'run_hash' is '{h}', not this run's '{hash}'";
+        if (o["config"] is not JsonObject config) return "'config' is missing or not an object";
+        if (RunHash.OfCanonical(RunHash.Canonical(config)) != hash) return "'config' does not match the run's hash (edited?)";
+        if (!(o["diverged"] is JsonValue d && d.GetValueKind() is JsonValueKind.True or JsonValueKind.False)) return "'diverged' is not true or false";
+        if (!(o["epochs_run"] is JsonValue e && e.TryGetValue(out int epochs) && epochs >= 0)) return "'epochs_run' is not a count";
+        foreach (string key in (string[])["train_loss", "test_error"])
+            if (!NumberOrNull(o[key])) return $"'{key}' is not a number or null";
+        if (o["probe_errors"] is not JsonArray probes || !probes.All(NumberOrNull)) return "'probe_errors' is not a list of numbers";
+        return null;
+
+        static bool NumberOrNull(JsonNode? n) => n is null || (n is JsonValue v && v.GetValueKind() == JsonValueKind.Number);
     }
 
     /// <summary>Appends one line to a run's attempts.log (a single write, so concurrent lines do not interleave).</summary>
@@ -237,13 +286,20 @@ public static class SweepStore
     }
 
     internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    internal static string OneLine(string s)
+    {
+        int nl = s.IndexOf('\n');
+        return (nl >= 0 ? s[..nl] : s).TrimEnd('\r');
+    }
 }
 
 /// <summary>
 /// Executes a plan's runs into a results folder, several at once, skipping finished runs and coordinating with other
 /// processes through per-run claims (<see cref="RunClaim"/>), so any number of sweeps, shards or cluster jobs can
 /// work on one folder and each run is executed once. A run that diverges is a finished run; a run that throws is
-/// recorded in error.json and the sweep goes on.
+/// recorded in error.json and the sweep goes on. A results folder that cannot be written (full, read-only, gone)
+/// stops the whole sweep: every later run would fail the same way, after computing for nothing.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -251,7 +307,10 @@ public sealed class SweepRunner
     private readonly SweepOptions _options;
     private readonly List<SweepPoint> _points;
     private readonly ConcurrentQueue<(string Hash, string Label, string Message)> _failures = new();
+    private readonly ConcurrentDictionary<string, bool> _warned = new(StringComparer.Ordinal);
     private DateTime _startUtc;
+    private CancellationTokenSource? _stop;
+    private string? _storageError;
 
     /// <summary>Prepares a sweep of <paramref name="plan"/> (the shard's share of it).</summary>
     public SweepRunner(SweepPlan plan, SweepOptions options)
@@ -277,9 +336,17 @@ public sealed class SweepRunner
         var sw = System.Diagnostics.Stopwatch.StartNew();
         string outDir = _options.OutDir;
         Directory.CreateDirectory(Path.Combine(outDir, "runs"));
+        AtomicFile.DeleteAbandoned(outDir, SweepStore.ManifestFile, WriterGone, _options.StaleAfter);
         // Every shard writes the same bytes, so concurrent writers are harmless.
-        AtomicFile.WriteAllText(Path.Combine(outDir, SweepStore.ManifestFile), SweepStore.Manifest(_plan).ToJsonString(SweepStore.Indented) + "\n");
+        try { AtomicFile.WriteAllText(Path.Combine(outDir, SweepStore.ManifestFile), SweepStore.Manifest(_plan).ToJsonString(SweepStore.Indented) + "\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temporary file's name in the system message would only confuse: say which file, and what to do.
+            throw new IOException($"cannot write {SweepStore.ManifestFile} in '{outDir}' ({Reason(e)}); nothing was run: free space or fix permissions, then run the same command again", e);
+        }
 
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _stop = stop;
         var queue = new ConcurrentQueue<SweepPoint>(_points);
         var waiting = new ConcurrentQueue<SweepPoint>();
         var workers = new Thread[Math.Min(_options.Jobs, Math.Max(1, _points.Count))];
@@ -288,7 +355,7 @@ public sealed class SweepRunner
         {
             workers[w] = new Thread(() =>
             {
-                try { Work(queue, waiting, cancel); }
+                try { Work(queue, waiting, stop.Token); }
                 catch (Exception e) { Interlocked.CompareExchange(ref crash, e, null); }
             })
             { IsBackground = true, Name = $"sweep-{w + 1}" };
@@ -309,6 +376,7 @@ public sealed class SweepRunner
             Elsewhere = p.Elsewhere,
             NotRun = Math.Max(0, p.Total - p.Settled),
             Cancelled = cancel.IsCancellationRequested,
+            StorageError = Volatile.Read(ref _storageError),
             Elapsed = sw.Elapsed,
             Failures = _failures.OrderBy(f => f.Hash, StringComparer.Ordinal).ToList(),
         };
@@ -342,11 +410,7 @@ public sealed class SweepRunner
         try { return TryHandle(point, cancel); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The folder itself is unusable (permissions, full disk): that run fails, the others may still work.
-            string message = OneLine(e.Message);
-            Progress.AddFailed();
-            _failures.Enqueue((point.Hash, point.Label, message));
-            Emit(point, SweepRunState.Failed, message);
+            StorageFailed(point, "its run folder", e);
             return true;
         }
     }
@@ -354,7 +418,7 @@ public sealed class SweepRunner
     private bool TryHandle(SweepPoint point, CancellationToken cancel)
     {
         string dir = SweepStore.RunDir(_options.OutDir, point.Hash);
-        if (SweepStore.TryReadResult(dir, point.Hash) != null) { Skip(point); return true; }
+        if (Finished(dir, point)) { Skip(point, dir); return true; }
         if (FailedElsewhere(dir, point)) return true;
         Directory.CreateDirectory(dir);
         var claim = RunClaim.TryAcquire(dir, _options.StaleAfter, _options.EffectiveHeartbeat, out var holder, out string? takenOver);
@@ -366,16 +430,49 @@ public sealed class SweepRunner
         using (claim)
         {
             // It may have been finished between the first look and the claim.
-            if (SweepStore.TryReadResult(dir, point.Hash) != null) { Skip(point); return true; }
+            if (Finished(dir, point)) { Skip(point, dir); return true; }
             if (FailedElsewhere(dir, point)) return true;
             if (takenOver != null) Emit(point, SweepRunState.TakenOver, takenOver);
+            // Only the claim holder writes in the folder, so temporary files found now were left by a killed writer.
+            foreach (string file in (string[])[SweepStore.ResultFile, SweepStore.ConfigFile, SweepStore.ErrorFile])
+                AtomicFile.DeleteAbandoned(dir, file, WriterGone, _options.StaleAfter);
+            SetAsideInvalidResult(dir);
             Execute(point, dir, cancel);
         }
         return true;
     }
 
-    private void Skip(SweepPoint point)
+    /// <summary>Whether the run has a valid record. A result.json that is not one is reported once, by name.</summary>
+    private bool Finished(string dir, SweepPoint point)
     {
+        if (SweepStore.TryReadResult(dir, point.Hash, out string? problem) != null) return true;
+        if (problem != null && _warned.TryAdd(point.Hash, true))
+            Emit(point, SweepRunState.Invalid, $"{Path.Combine(dir, SweepStore.ResultFile)}: {problem}; the run is not counted as finished and runs again");
+        return false;
+    }
+
+    /// <summary>
+    /// Renames an invalid result.json (one that is there although the run is not finished) to result.json.invalid, so
+    /// that it stays for a look while no reader of results takes it for a record, even if the rerun fails. Called
+    /// under the claim, because only then can no other process be writing a valid record at the same moment.
+    /// </summary>
+    private static void SetAsideInvalidResult(string dir)
+    {
+        string path = Path.Combine(dir, SweepStore.ResultFile);
+        if (!File.Exists(path)) return;
+        try { File.Move(path, path + ".invalid", overwrite: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private void Skip(SweepPoint point, string dir)
+    {
+        // A process killed after writing the result but before deleting its claim leaves the claim behind; taking it
+        // over and releasing it at once removes it, and a claim of a live process is left alone.
+        if (File.Exists(Path.Combine(dir, RunClaim.FileName)))
+        {
+            try { RunClaim.TryAcquire(dir, _options.StaleAfter, _options.EffectiveHeartbeat, out _, out _)?.Dispose(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
         Progress.AddSkipped();
         Emit(point, SweepRunState.Skipped, null);
     }
@@ -406,43 +503,81 @@ public sealed class SweepRunner
         Progress.Started();
         try
         {
-            AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ConfigFile), new JsonObject
+            try
             {
-                ["format"] = "rhmlab-run-config",
-                ["run_hash"] = point.Hash,
-                ["point"] = point.Values.DeepClone(),
-                ["config"] = point.Config.ToJson(),
-            }.ToJsonString(SweepStore.Indented) + "\n");
-            SweepStore.AppendAttempt(dir, "started");
+                AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ConfigFile), new JsonObject
+                {
+                    ["format"] = "rhmlab-run-config",
+                    ["run_hash"] = point.Hash,
+                    ["point"] = point.Values.DeepClone(),
+                    ["config"] = point.Config.ToJson(),
+                }.ToJsonString(SweepStore.Indented) + "\n");
+                SweepStore.AppendAttempt(dir, "started");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                StorageFailed(point, SweepStore.ConfigFile, e);
+                return;
+            }
             Emit(point, SweepRunState.Started, null);
-            var execute = _options.Execute ?? ((run, ct) => RunExecutor.Execute(run, null, ct));
-            var result = execute(point.Run, cancel);
+            RunResult result;
+            try
+            {
+                var execute = _options.Execute ?? ((run, ct) => RunExecutor.Execute(run, null, ct));
+                result = execute(point.Run, cancel);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                TryAppend(dir, "cancelled");
+                Emit(point, SweepRunState.Cancelled, null);
+                return;
+            }
+            catch (Exception e)
+            {
+                string message = OneLine(e.Message);
+                TryWriteError(dir, point, e);
+                TryAppend(dir, "failed", $"error={e.GetType().Name}");
+                Progress.AddFailed();
+                _failures.Enqueue((point.Hash, point.Label, message));
+                Emit(point, SweepRunState.Failed, message);
+                return;
+            }
             var record = result.ToJson(curves: true);
             record["run_hash"] = point.Hash;
             record["sweep_point"] = point.Values.DeepClone();
-            AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ResultFile), record.ToJsonString(SweepStore.Indented) + "\n");
+            try { AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ResultFile), record.ToJsonString(SweepStore.Indented) + "\n"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                TryAppend(dir, "failed", "error=result-not-written");
+                StorageFailed(point, SweepStore.ResultFile, e);
+                return;
+            }
             TryDelete(Path.Combine(dir, SweepStore.ErrorFile));
             bool diverged = result.Outcome.Diverged;
-            SweepStore.AppendAttempt(dir, "finished", diverged ? "diverged=true" : "diverged=false");
             Progress.AddExecuted(diverged);
             Emit(point, SweepRunState.Finished, diverged ? $"diverged at epoch {result.Outcome.DivergedEpoch}" : null);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            TryAppend(dir, "cancelled");
-            Emit(point, SweepRunState.Cancelled, null);
-        }
-        catch (Exception e)
-        {
-            string message = OneLine(e.Message);
-            TryWriteError(dir, point, e);
-            TryAppend(dir, "failed", $"error={e.GetType().Name}");
-            Progress.AddFailed();
-            _failures.Enqueue((point.Hash, point.Label, message));
-            Emit(point, SweepRunState.Failed, message);
+            // The record is safe; a log line that cannot be written only matters because the next write will fail too.
+            try { SweepStore.AppendAttempt(dir, "finished", diverged ? "diverged=true" : "diverged=false"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { StorageFailed(point, SweepStore.AttemptsFile, e); }
         }
         finally { Progress.Stopped(); }
     }
+
+    /// <summary>
+    /// The results folder refused a write: the first such failure stops the sweep (runs in progress are abandoned as
+    /// on Ctrl-C and their claims released) and becomes <see cref="SweepSummary.StorageError"/>.
+    /// </summary>
+    private void StorageFailed(SweepPoint point, string what, Exception e)
+    {
+        string message = $"cannot write {what} of run {point.Hash} in '{_options.OutDir}' ({Reason(e)})";
+        if (Interlocked.CompareExchange(ref _storageError, message, null) == null)
+            Emit(point, SweepRunState.StorageFailed, message);
+        try { _stop?.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Whether the process with this PID is known to be gone (on this machine).</summary>
+    private static bool WriterGone(int pid) => pid != Environment.ProcessId && ProcessIdentity.StartOf(pid) is null;
 
     private static void TryWriteError(string dir, SweepPoint point, Exception e)
     {
@@ -478,9 +613,16 @@ public sealed class SweepRunner
 
     private void Emit(SweepPoint point, SweepRunState state, string? detail) => _options.OnEvent?.Invoke(new SweepEvent(point, state, detail));
 
-    private static string OneLine(string s)
+    private static string OneLine(string s) => SweepStore.OneLine(s);
+
+    /// <summary>
+    /// The system's reason for a failed write ("No space left on device") without the " : 'path'" that .NET appends,
+    /// because that path is usually a hidden temporary file; the caller names the real one.
+    /// </summary>
+    private static string Reason(Exception e)
     {
-        int nl = s.IndexOf('\n');
-        return (nl >= 0 ? s[..nl] : s).TrimEnd('\r');
+        string message = OneLine(e.Message);
+        int at = message.LastIndexOf(" : '", StringComparison.Ordinal);
+        return at > 0 && message.EndsWith('\'') ? message[..at] : message;
     }
 }

@@ -60,10 +60,10 @@ public static class RulesFile
     public static Grammar Load(string path)
     {
         string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        try { text = TextInput.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new InvalidDataException($"{path}: cannot read rules file ({e.Message})");
+            throw new InvalidDataException($"{path}: cannot read rules file ({(e is ArgumentException or NotSupportedException ? "not a valid path" : e.Message)})");
         }
         try { return FromJson(text); }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or JsonException or FormatException or InvalidOperationException)

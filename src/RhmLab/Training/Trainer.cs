@@ -29,7 +29,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Network = new Network<T>(run.Rhm, run.Network, c.StreamSeed(c.InitSeed), matMul);
         NetworkParameters = CreateParameters(Network);
         Rule = run.CreateRule<T>();
-        int rows = Rule.Input == RuleInput.Pairs ? 3 * c.Batch : c.Batch;
+        // Batches never exceed the training set (Train clamps them the same way), so a batch size far above P must
+        // not size the rule's buffers: --batch 2147483647 would ask for arrays beyond the runtime's limit.
+        int batch = Math.Min(c.Batch, Data.Train.Count);
+        int rows = Rule.Input == RuleInput.Pairs ? 3 * batch : batch;
         Rule.Attach(Network, NetworkParameters, new RuleContext(rows, c.StreamSeed(c.FeedbackSeed), Data.Train, c.StreamSeed(c.PairsSeed), c.Seed));
         AllParameters = NetworkParameters.Concat(Rule.OwnParameters).ToArray();
     }
