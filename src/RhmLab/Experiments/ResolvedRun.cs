@@ -87,6 +87,11 @@ public sealed class ResolvedRun
         if (c.WpredDecay < 0) throw new ArgumentException($"wpred-decay: must be >= 0 (got {c.WpredDecay})");
         Representation = RepresentationModes.Parse(c.Rep);
         AntiCollapse = c.AntiCollapse ?? DefaultAntiCollapse;
+        NoNegatives = NoNegativesModes.Parse(AntiCollapse);
+        if (!(c.WpredRadius > 0)) throw new ArgumentException($"wpred-radius: must be > 0 (got {c.WpredRadius})");
+        if (!(c.NcStdEps > 0)) throw new ArgumentException($"nc-std-eps: must be > 0 (got {c.NcStdEps})");
+        if (c.NcVariance < 0) throw new ArgumentException($"nc-variance: must be >= 0 (got {c.NcVariance})");
+        if (c.NcCovariance < 0) throw new ArgumentException($"nc-covariance: must be >= 0 (got {c.NcCovariance})");
         NegativeMode = c.Negatives switch
         {
             "random" => NegativeMode.Random,
@@ -144,8 +149,11 @@ public sealed class ResolvedRun
         }
     }
 
-    /// <summary>The anti-collapse mechanism used by <c>clapp-pos</c> when none is given (see docs/RESULTS.md for the measurement).</summary>
-    public const string DefaultAntiCollapse = "hinge-only";
+    /// <summary>
+    /// The anti-collapse mechanism used by <c>clapp-pos</c> and <c>e2e-clapp-nc</c> when none is given: the only one
+    /// measured to learn at both L = 2 and L = 3 (docs/CLAPP-NO-NEGATIVES.md); <c>hinge-only</c> stays the literal ablation.
+    /// </summary>
+    public const string DefaultAntiCollapse = "centered";
 
     /// <summary>
     /// The default learning rate of a rule under an optimiser (ALGORITHMS.md §2.4): SGD 0.1 (× H_L under the
@@ -199,8 +207,10 @@ public sealed class ResolvedRun
     public double StopLoss { get; }
     /// <summary>Representation of multi-position layers for local losses.</summary>
     public RepresentationMode Representation { get; }
-    /// <summary>Anti-collapse mechanism of CLAPP without negatives.</summary>
+    /// <summary>Anti-collapse mechanism of CLAPP without negatives, as named.</summary>
     public string AntiCollapse { get; }
+    /// <summary>The components of <see cref="AntiCollapse"/>.</summary>
+    public NoNegativesMode NoNegatives { get; }
     /// <summary>How negatives are drawn.</summary>
     public NegativeMode NegativeMode { get; }
 
@@ -220,14 +230,12 @@ public sealed class ResolvedRun
         ZeroInit = Config.WpredInit == "zero",
         Representation = Representation,
         Negatives = negatives,
-        NoNegatives = AntiCollapse switch
-        {
-            "wpred-decay" => NoNegativesMode.WpredDecay,
-            "vicreg-reg" => NoNegativesMode.VicregReg,
-            "asym-stopgrad" => NoNegativesMode.AsymStopGrad,
-            _ => NoNegativesMode.HingeOnly,
-        },
+        NoNegatives = NoNegatives,
         WpredDecay = Config.WpredDecay,
+        WpredRadius = Config.WpredRadius,
+        StandardizeEpsilon = Config.NcStdEps,
+        VarianceWeight = Config.NcVariance,
+        CovarianceWeight = Config.NcCovariance,
     };
 
     /// <summary>The layer-wise ICA options of the config.</summary>

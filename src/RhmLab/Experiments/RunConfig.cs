@@ -112,8 +112,16 @@ public sealed class RunConfig
     public string Rep { get; set; } = "flatten";
     /// <summary>Anti-collapse mechanism of CLAPP without negatives (null: the measured default).</summary>
     public string? AntiCollapse { get; set; }
-    /// <summary>λ of the wpred-decay anti-collapse option.</summary>
+    /// <summary>λ of the wpred-decay anti-collapse component.</summary>
     public double WpredDecay { get; set; } = 1e-2;
+    /// <summary>r of the normalized anti-collapse component.</summary>
+    public double WpredRadius { get; set; } = 1;
+    /// <summary>ε of the standardized anti-collapse component.</summary>
+    public double NcStdEps { get; set; } = 1;
+    /// <summary>Variance weight of the vicreg-reg anti-collapse component.</summary>
+    public double NcVariance { get; set; } = 25;
+    /// <summary>Covariance weight of the vicreg-reg anti-collapse component.</summary>
+    public double NcCovariance { get; set; } = 1;
     /// <summary>Negative partners: other-class, random or shift.</summary>
     public string Negatives { get; set; } = "other-class";
     /// <summary>VICReg factor convention: code, solo or paper-eq.</summary>

@@ -252,8 +252,20 @@ public static class RunOptions
         Str("wpred", "CLAPP prediction matrix", (c, x) => c.Wpred = x, c => c.Wpred, "symmetric", "asymmetric"),
         Str("wpred-init", "CLAPP prediction matrix initialisation", (c, x) => c.WpredInit = x, c => c.WpredInit, "scaled-gaussian", "zero"),
         Str("rep", "Representation of a multi-position layer for local losses", (c, x) => c.Rep = x, c => c.Rep, "flatten", "per-position", "per-position-mean", "pooled"),
-        NullableStr("anti-collapse", "Anti-collapse of CLAPP without negatives (the `nc` convention of ALGORITHMS.md 3.8)", (c, x) => c.AntiCollapse = x, c => c.AntiCollapse, "hinge-only", "wpred-decay", "vicreg-reg", "asym-stopgrad")!,
-        Double("wpred-decay", "Lambda of the wpred-decay anti-collapse option", (c, x) => c.WpredDecay = x, c => c.WpredDecay),
+        new RunOption("anti-collapse", "string", "Anti-collapse of CLAPP without negatives (the `nc` convention of ALGORITHMS.md 3.8): hinge-only, or components joined by + ("
+            + string.Join('|', RhmLab.Rules.NoNegativesModes.Components.Skip(1)) + $"; default {ResolvedRun.DefaultAntiCollapse})",
+            (c, n) =>
+            {
+                if (n is null) { c.AntiCollapse = null; return; }
+                string s = ToStr("anti-collapse", n);
+                RhmLab.Rules.NoNegativesModes.Parse(s);
+                c.AntiCollapse = s;
+            }, c => c.AntiCollapse is string v ? JsonValue.Create(v) : null),
+        Double("wpred-decay", "Lambda of the wpred-decay anti-collapse component", (c, x) => c.WpredDecay = x, c => c.WpredDecay),
+        Double("wpred-radius", "r of the normalized anti-collapse component: W_pred is rescaled to Frobenius norm r*sqrt(n)", (c, x) => c.WpredRadius = x, c => c.WpredRadius),
+        Double("nc-std-eps", "Epsilon of the standardized anti-collapse component: (z - mean)/sqrt(var + eps)", (c, x) => c.NcStdEps = x, c => c.NcStdEps),
+        Double("nc-variance", "Weight of the variance term of the vicreg-reg anti-collapse component", (c, x) => c.NcVariance = x, c => c.NcVariance),
+        Double("nc-covariance", "Weight of the covariance term of the vicreg-reg anti-collapse component", (c, x) => c.NcCovariance = x, c => c.NcCovariance),
         Str("negatives", "Negative partners", (c, x) => c.Negatives = x, c => c.Negatives, "other-class", "random", "shift"),
         Str("vicreg-factors", "VICReg factor convention", (c, x) => c.VicregFactors = x, c => c.VicregFactors, "code", "solo", "paper-eq"),
         Str("lpl-pull", "LPL pull term", (c, x) => c.LplPull = x, c => c.LplPull, "symmetric", "sg-past"),

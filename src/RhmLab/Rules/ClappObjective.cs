@@ -14,17 +14,73 @@ public enum ClappMode
     Either,
 }
 
-/// <summary>Anti-collapse mechanism of CLAPP without negatives (§3.8, <c>nc</c>).</summary>
+/// <summary>
+/// Anti-collapse components of CLAPP without negatives (§3.8, <c>nc</c>). They combine: a run names one or more,
+/// joined by <c>+</c> (e.g. <c>standardized+wpred-decay</c>); none at all is the literal ablation.
+/// </summary>
+[Flags]
 public enum NoNegativesMode
 {
     /// <summary>The literal ablation: the positive hinge alone.</summary>
-    HingeOnly,
+    HingeOnly = 0,
     /// <summary>Adds (λ/2)‖W_pred‖², so inflating W_pred alone cannot satisfy the hinge.</summary>
-    WpredDecay,
-    /// <summary>Adds VICReg's variance and covariance terms (§3.9) on the anchors and positives.</summary>
-    VicregReg,
+    WpredDecay = 1,
+    /// <summary>Adds VICReg's variance and covariance terms (§3.9) on the anchors' and positives' raw rows.</summary>
+    VicregReg = 2,
     /// <summary>Predictor plus stop-gradient: only u = sg(z)ᵀ W_pred c, so the target side receives no gradient.</summary>
-    AsymStopGrad,
+    AsymStopGrad = 4,
+    /// <summary>
+    /// The score sees each row divided by its norm, u = ẑᵀ W_eff ĉ, with W_eff = r·sqrt(n)·W_pred/‖W_pred‖ (so
+    /// u ≤ r·sqrt(n) and W_pred ∝ I gives r times the cosine): scaling the activity or W_pred cannot raise u.
+    /// </summary>
+    Normalized = 8,
+    /// <summary>
+    /// The score sees every unit standardised over the batch, (z_j − mean_j)/sqrt(var_j + ε), separately for the
+    /// anchors and the positives, with ε = <see cref="ClappOptions.StandardizeEpsilon"/>. A constant representation
+    /// scores zero, so raising every pair's u needs representations that covary across pairs; the gradient through
+    /// the batch mean pushes the mean representation away from the predictions, an implicit contrast.
+    /// </summary>
+    Standardized = 16,
+    /// <summary>
+    /// The measured default. As <see cref="Standardized"/> without the division: the score sees z_j − mean_j, so the
+    /// mean activity that ReLU units share (which lets hinge-only score every pair ≥ 1) carries no credit, and the
+    /// pull towards W_pred(c − mean) is a pull away from the average prediction, the covariance form of a Hebbian
+    /// rule. The gradient must pass through the mean: treating it as a constant collapsed the top layers.
+    /// </summary>
+    Centered = 32,
+}
+
+/// <summary>Parsing and naming of <see cref="NoNegativesMode"/> combinations.</summary>
+public static class NoNegativesModes
+{
+    private static readonly (string Name, NoNegativesMode Mode)[] Names =
+    [
+        ("wpred-decay", NoNegativesMode.WpredDecay), ("vicreg-reg", NoNegativesMode.VicregReg),
+        ("asym-stopgrad", NoNegativesMode.AsymStopGrad), ("normalized", NoNegativesMode.Normalized),
+        ("standardized", NoNegativesMode.Standardized), ("centered", NoNegativesMode.Centered),
+    ];
+
+    /// <summary>The component names, <c>hinge-only</c> first.</summary>
+    public static IReadOnlyList<string> Components { get; } = ["hinge-only", .. Names.Select(n => n.Name)];
+
+    /// <summary>Parses <c>hinge-only</c> or components joined by <c>+</c>; rejects unknown, repeated or exclusive ones.</summary>
+    public static NoNegativesMode Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text == "hinge-only") return NoNegativesMode.HingeOnly;
+        var mode = NoNegativesMode.HingeOnly;
+        foreach (var part in text.Split('+'))
+        {
+            int i = Array.FindIndex(Names, n => n.Name == part);
+            if (i < 0) throw new ArgumentException($"anti-collapse: unknown component '{part}' in '{text}' (expected hinge-only or {string.Join(", ", Names.Select(n => n.Name))}, joined by +)");
+            if ((mode & Names[i].Mode) != 0) throw new ArgumentException($"anti-collapse: '{part}' appears twice in '{text}'");
+            mode |= Names[i].Mode;
+        }
+        const NoNegativesMode transforms = NoNegativesMode.Normalized | NoNegativesMode.Standardized | NoNegativesMode.Centered;
+        if (System.Numerics.BitOperations.PopCount((uint)(mode & transforms)) > 1)
+            throw new ArgumentException($"anti-collapse: normalized, standardized and centered exclude each other ('{text}')");
+        return mode;
+    }
 }
 
 /// <summary>Options of the CLAPP objective.</summary>
@@ -50,6 +106,16 @@ public sealed record ClappOptions
     public double VarianceWeight { get; init; } = 25;
     /// <summary>Weight of the covariance term under <see cref="NoNegativesMode.VicregReg"/>.</summary>
     public double CovarianceWeight { get; init; } = 1;
+    /// <summary>r of <see cref="NoNegativesMode.Normalized"/>: W_pred ∝ I scores r·cos(z, c).</summary>
+    public double WpredRadius { get; init; } = 1;
+    /// <summary>
+    /// ε of <see cref="NoNegativesMode.Standardized"/>. The default 1 exceeds the variance of most ReLU units, so
+    /// low-variance units are only centred (not amplified, which lets them die) and high-variance ones are scaled down.
+    /// </summary>
+    public double StandardizeEpsilon { get; init; } = 1;
+
+    /// <summary>Whether an anti-collapse component is in force: only without negatives.</summary>
+    public bool Has(NoNegativesMode component) => !Negatives && (NoNegatives & component) != 0;
 }
 
 /// <summary>
@@ -68,6 +134,8 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     private readonly double[] _uPos, _uNeg;
     private readonly VicregTerms<T>? _vicreg;
     private readonly Rng _coins;
+    private readonly T[] _norm, _normGrad, _wEff1, _wEff2;
+    private readonly double[] _invScale;
 
     /// <summary>
     /// Creates the objective of a layer with <paramref name="width"/> channels at <paramref name="positions"/>
@@ -90,8 +158,15 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         _uNeg = new double[maxAnchors];
         Predictor = NewPredictor(name + (options.Asymmetric ? "a" : ""));
         if (options.Asymmetric) Retrodictor = NewPredictor(name + "b");
-        if (!options.Negatives && options.NoNegatives == NoNegativesMode.VicregReg)
+        if (options.Has(NoNegativesMode.VicregReg))
             _vicreg = new VicregTerms<T>(matMul, _dim, 3 * rows);
+        bool normalizes = options.Has(NoNegativesMode.Normalized) || options.Has(NoNegativesMode.Standardized) || options.Has(NoNegativesMode.Centered);
+        _norm = normalizes ? new T[3 * rows * _dim] : [];
+        _normGrad = normalizes ? new T[3 * rows * _dim] : [];
+        _invScale = normalizes ? new double[3 * Math.Max(rows, _dim)] : [];
+        bool radius = options.Has(NoNegativesMode.Normalized);
+        _wEff1 = radius ? new T[_dim * _dim] : [];
+        _wEff2 = radius && options.Asymmetric ? new T[_dim * _dim] : [];
 
         Parameter<T> NewPredictor(string n)
         {
@@ -127,11 +202,32 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     {
         ArgumentNullException.ThrowIfNull(stats);
         int b = anchors, g = _rowsPerSample, dim = _dim, rows = b * g;
-        var rowsSpan = _view.Rows(h, 3 * b);
+        var rawRows = _view.Rows(h, 3 * b);
+        var rawGrad = _view.RowGradient(grad, 3 * b);
+        // Normalising variants score transformed copies of the rows; their gradient returns through the transform.
+        bool sampleNorm = _o.Has(NoNegativesMode.Normalized), scaled = _o.Has(NoNegativesMode.Standardized);
+        bool batchNorm = scaled || _o.Has(NoNegativesMode.Centered);
+        int blocks = _o.Negatives ? 3 : 2;
+        ReadOnlySpan<T> rowsSpan = rawRows;
+        Span<T> dr = rawGrad;
+        if (sampleNorm || batchNorm)
+        {
+            var normed = _norm.AsSpan(0, 3 * rows * dim);
+            normed.Clear();
+            for (int k = 0; k < blocks; k++)
+            {
+                var src = rawRows.Slice(k * rows * dim, rows * dim);
+                var dst = normed.Slice(k * rows * dim, rows * dim);
+                if (sampleNorm) NormalizeRows(src, dst, rows, _invScale.AsSpan(k * rows, rows));
+                else Standardize(src, dst, rows, _invScale.AsSpan(k * dim, dim), scaled);
+            }
+            rowsSpan = normed;
+            dr = _normGrad.AsSpan(0, 3 * rows * dim);
+            dr.Clear();
+        }
         var c = rowsSpan[..(rows * dim)];
         var zp = rowsSpan.Slice(rows * dim, rows * dim);
         var zn = rowsSpan.Slice(2 * rows * dim, rows * dim);
-        var dr = _view.RowGradient(grad, 3 * b);
         var dc = dr[..(rows * dim)];
         var dzp = dr.Slice(rows * dim, rows * dim);
         var dzn = dr.Slice(2 * rows * dim, rows * dim);
@@ -154,8 +250,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
 
         double loss = 0, posLoss = 0, negLoss = 0, upSum = 0, unSum = 0;
         int active = 0, terms = 0;
-        bool onlyContext = !_o.Negatives && _o.NoNegatives == NoNegativesMode.AsymStopGrad;
-        var w1 = Predictor.Value;
+        bool onlyContext = _o.Has(NoNegativesMode.AsymStopGrad);
+        double norm1 = 0, norm2 = 0;
+        ReadOnlySpan<T> w1 = sampleNorm ? Rescaled(Predictor.Value, _wEff1, out norm1) : Predictor.Value;
         // Target-side (prediction) term with W₁ = W_pred: u = zᵀ W₁ c.
         var wc = _wc.AsSpan(0, rows * dim);
         _mm.Gemm(false, true, rows, dim, dim, T.One, c, dim, w1, dim, T.Zero, wc, dim);
@@ -186,7 +283,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             AddScaledRows(wc, coef[rows..], dzn, dim);
             CombineTargets(zp, zn, coef, q, dim);
             _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Predictor.Grad, dim);
-            var w2 = Retrodictor!.Value;
+            ReadOnlySpan<T> w2 = sampleNorm ? Rescaled(Retrodictor!.Value, _wEff2, out norm2) : Retrodictor!.Value;
             var wc2 = _wc2.AsSpan(0, rows * dim);
             _mm.Gemm(false, true, rows, dim, dim, T.One, c, dim, w2, dim, T.Zero, wc2, dim);
             Scores(zp, zn, wc2, g, uScale, b);
@@ -194,22 +291,45 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             Hinges(usePos, useNeg, scale, uScale, g, coef2, ref loss, ref posLoss, ref negLoss, ref upSum, ref unSum, ref active, ref terms);
             CombineTargets(zp, zn, coef2, q, dim);
             _mm.Gemm(false, false, rows, dim, dim, T.One, q, dim, w2, dim, T.Zero, dc, dim);
-            _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Retrodictor.Grad, dim);
+            _mm.Gemm(true, false, dim, dim, rows, T.One, q, dim, c, dim, T.Zero, Retrodictor!.Grad, dim);
+        }
+        if (sampleNorm)
+        {
+            // The buffers hold ∂ℓ/∂W_eff; W_eff = s·W with s = r·sqrt(n)/‖W‖, so ∂ℓ/∂W = s·(G − W⟨W, G⟩/‖W‖²).
+            RescaleGradient(Predictor.Value, Predictor.Grad, norm1);
+            if (Retrodictor != null) RescaleGradient(Retrodictor.Value, Retrodictor.Grad, norm2);
+        }
+        if (sampleNorm || batchNorm)
+        {
+            for (int k = 0; k < blocks; k++)
+            {
+                var y = rowsSpan.Slice(k * rows * dim, rows * dim);
+                var dy = dr.Slice(k * rows * dim, rows * dim);
+                var dx = rawGrad.Slice(k * rows * dim, rows * dim);
+                if (sampleNorm) NormalizeRowsBackward(y, dy, dx, rows, _invScale.AsSpan(k * rows, rows));
+                else StandardizeBackward(y, dy, dx, rows, _invScale.AsSpan(k * dim, dim), scaled);
+            }
         }
 
-        if (!_o.Negatives && _o.NoNegatives == NoNegativesMode.WpredDecay)
+        if (_o.Has(NoNegativesMode.WpredDecay))
         {
             double sq = 0;
-            foreach (var x in w1) { double v = double.CreateTruncating(x); sq += v * v; }
+            foreach (var p in Retrodictor is null ? [Predictor] : new[] { Predictor, Retrodictor })
+            {
+                foreach (var x in p.Value) { double v = double.CreateTruncating(x); sq += v * v; }
+                TensorPrimitives.MultiplyAdd(p.Value, T.CreateTruncating(_o.WpredDecay), p.Grad, p.Grad);
+            }
             loss += 0.5 * _o.WpredDecay * sq;
-            TensorPrimitives.MultiplyAdd(w1, T.CreateTruncating(_o.WpredDecay), Predictor.Grad, Predictor.Grad);
             stats.Components[prefix + "wpred_decay"] = 0.5 * _o.WpredDecay * sq;
         }
         if (_vicreg != null)
         {
-            // Variance and covariance of the anchors' and the positives' representations.
-            var (v1, c1) = _vicreg.VarianceCovariance(c, rows, dc, _o.VarianceWeight * 0.5, _o.CovarianceWeight);
-            var (v2, c2) = _vicreg.VarianceCovariance(zp, rows, dzp, _o.VarianceWeight * 0.5, _o.CovarianceWeight);
+            // Variance and covariance of the anchors' and the positives' raw rows: on transformed rows the variance
+            // floor could not reach the units' real activity, and shrinking every unit would lower the covariance.
+            var rc = rawRows[..(rows * dim)];
+            var rzp = rawRows.Slice(rows * dim, rows * dim);
+            var (v1, c1) = _vicreg.VarianceCovariance(rc, rows, rawGrad[..(rows * dim)], _o.VarianceWeight * 0.5, _o.CovarianceWeight);
+            var (v2, c2) = _vicreg.VarianceCovariance(rzp, rows, rawGrad.Slice(rows * dim, rows * dim), _o.VarianceWeight * 0.5, _o.CovarianceWeight);
             loss += _o.VarianceWeight * 0.5 * (v1 + v2) + _o.CovarianceWeight * (c1 + c2);
             stats.Components[prefix + "variance"] = 0.5 * (v1 + v2);
             stats.Components[prefix + "covariance"] = c1 + c2;
@@ -226,6 +346,89 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         stats.Components[prefix + "u_neg"] = negs > 0 ? unSum / negs : double.NaN;
         stats.Components[prefix + "active"] = terms > 0 ? (double)active / terms : 0;
         return loss;
+    }
+
+    // W_eff = r·sqrt(n)·W/‖W‖ into buf; returns ‖W‖.
+    private ReadOnlySpan<T> Rescaled(ReadOnlySpan<T> w, T[] buf, out double norm)
+    {
+        norm = Math.Sqrt(double.CreateTruncating(TensorPrimitives.SumOfSquares(w)));
+        double s = norm > 0 ? _o.WpredRadius * Math.Sqrt(_dim) / norm : 0;
+        TensorPrimitives.Multiply(w, T.CreateTruncating(s), buf);
+        return buf;
+    }
+
+    private void RescaleGradient(ReadOnlySpan<T> w, Span<T> g, double norm)
+    {
+        if (norm <= 0) { g.Clear(); return; }
+        double s = _o.WpredRadius * Math.Sqrt(_dim) / norm;
+        double proj = double.CreateTruncating(TensorPrimitives.Dot(w, g)) / (norm * norm);
+        TensorPrimitives.MultiplyAdd(w, T.CreateTruncating(-proj), g, g);
+        TensorPrimitives.Multiply(g, T.CreateTruncating(s), g);
+    }
+
+    // y_r = x_r / sqrt(‖x_r‖² + ε); keeps 1/sqrt(‖x_r‖² + ε) per row for the backward pass.
+    private void NormalizeRows(ReadOnlySpan<T> x, Span<T> y, int rows, Span<double> inv)
+    {
+        int n = _dim;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * n, n);
+            inv[r] = 1 / Math.Sqrt(double.CreateTruncating(TensorPrimitives.SumOfSquares(xr)) + VicregTerms<T>.Epsilon);
+            TensorPrimitives.Multiply(xr, T.CreateTruncating(inv[r]), y.Slice(r * n, n));
+        }
+    }
+
+    // ∂ℓ/∂x_r = (∂ℓ/∂y_r − y_r⟨y_r, ∂ℓ/∂y_r⟩)/sqrt(‖x_r‖² + ε).
+    private void NormalizeRowsBackward(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rows, ReadOnlySpan<double> inv)
+    {
+        int n = _dim;
+        for (int r = 0; r < rows; r++)
+        {
+            var yr = y.Slice(r * n, n);
+            var dxr = dx.Slice(r * n, n);
+            T proj = TensorPrimitives.Dot(yr, dy.Slice(r * n, n));
+            TensorPrimitives.MultiplyAdd(yr, -proj, dy.Slice(r * n, n), dxr);
+            TensorPrimitives.Multiply(dxr, T.CreateTruncating(inv[r]), dxr);
+        }
+    }
+
+    // y_rj = (x_rj − mean_j)/sqrt(var_j + ε) over the rows, var with 1/N (or only x_rj − mean_j); keeps the divisor's inverse per unit.
+    private void Standardize(ReadOnlySpan<T> x, Span<T> y, int rows, Span<double> inv, bool scaled)
+    {
+        int n = _dim;
+        Span<double> mean = n <= 4096 ? stackalloc double[n] : new double[n];
+        mean.Clear();
+        inv.Clear();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++) mean[j] += double.CreateTruncating(x[r * n + j]);
+        for (int j = 0; j < n; j++) mean[j] /= rows;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++) { double d = double.CreateTruncating(x[r * n + j]) - mean[j]; inv[j] += d * d; }
+        for (int j = 0; j < n; j++) inv[j] = scaled ? 1 / Math.Sqrt(inv[j] / rows + _o.StandardizeEpsilon) : 1;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++) y[r * n + j] = T.CreateTruncating((double.CreateTruncating(x[r * n + j]) - mean[j]) * inv[j]);
+    }
+
+    // ∂ℓ/∂x_rj = (g_rj − mean_r g_rj − y_rj·mean_r(g_rj y_rj))/sqrt(var_j + ε): the mean and the variance depend on
+    // every row. Centring alone keeps only the first two terms.
+    private void StandardizeBackward(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, int rows, ReadOnlySpan<double> inv, bool scaled)
+    {
+        int n = _dim;
+        Span<double> mg = n <= 2048 ? stackalloc double[2 * n] : new double[2 * n];
+        mg.Clear();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++)
+            {
+                double g = double.CreateTruncating(dy[r * n + j]);
+                mg[j] += g;
+                mg[n + j] += g * double.CreateTruncating(y[r * n + j]);
+            }
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++)
+            {
+                double g = double.CreateTruncating(dy[r * n + j]), yv = double.CreateTruncating(y[r * n + j]);
+                dx[r * n + j] = T.CreateTruncating((g - mg[j] / rows - (scaled ? yv * mg[n + j] / rows : 0)) * inv[j]);
+            }
     }
 
     private void Scores(ReadOnlySpan<T> zp, ReadOnlySpan<T> zn, ReadOnlySpan<T> wc, int g, double uScale, int b)

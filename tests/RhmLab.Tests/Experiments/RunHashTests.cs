@@ -35,6 +35,7 @@ public class RunHashTests
     private static JsonNode? Other(RunOption opt, JsonNode? current) => opt.Type switch
     {
         "string" when opt.Choices != null => JsonValue.Create(opt.Choices.First(x => x != (string?)current)),
+        "string" when opt.Key == "anti-collapse" => JsonValue.Create((string?)current == "hinge-only" ? "centered" : "hinge-only"),
         "string" => JsonValue.Create("other"),
         "int" => JsonValue.Create(current is null ? 7 : (int)current + 1),
         "long" => JsonValue.Create(current is null ? 7L : (long)current + 1),

@@ -47,7 +47,10 @@ public class ClappTests
         return l;
     }
 
-    public static TheoryData<string> Variants() => new() { "both-symmetric", "both-asymmetric", "either-symmetric", "either-asymmetric", "mean", "per-position", "pooled", "pos-hinge", "pos-wpred-decay", "pos-vicreg", "pos-asym-stopgrad" };
+    public static TheoryData<string> Variants() => new() { "both-symmetric", "both-asymmetric", "either-symmetric", "either-asymmetric", "mean", "per-position", "pooled", "pos-hinge", "pos-wpred-decay", "pos-vicreg", "pos-asym-stopgrad",
+        "pos-normalized", "pos-normalized-vicreg", "pos-normalized-asym", "pos-standardized", "pos-standardized-decay", "pos-standardized-vicreg",
+        "pos-standardized-asym-stopgrad", "pos-standardized-small-eps", "pos-centered", "pos-centered-decay", "pos-centered-per-position",
+        "pos-decay-vicreg" };
 
     // Stop-gradient variants follow the gradient only for their prediction matrices; their network updates are
     // checked against the symmetric rule below.
@@ -65,6 +68,18 @@ public class ClappTests
         "pos-wpred-decay" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.WpredDecay, WpredDecay = 0.3 },
         "pos-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.VicregReg },
         "pos-asym-stopgrad" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.AsymStopGrad },
+        "pos-normalized" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Normalized, WpredRadius = 0.7 },
+        "pos-normalized-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Normalized | NoNegativesMode.VicregReg },
+        "pos-normalized-asym" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Normalized, Asymmetric = true },
+        "pos-standardized" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized },
+        "pos-standardized-decay" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized | NoNegativesMode.WpredDecay, WpredDecay = 0.3 },
+        "pos-standardized-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized | NoNegativesMode.VicregReg },
+        "pos-standardized-asym-stopgrad" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized | NoNegativesMode.AsymStopGrad },
+        "pos-standardized-small-eps" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized, StandardizeEpsilon = 1e-3 },
+        "pos-centered" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered },
+        "pos-centered-decay" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered | NoNegativesMode.WpredDecay, WpredDecay = 0.3 },
+        "pos-centered-per-position" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered, Representation = RepresentationMode.PerPositionMean },
+        "pos-decay-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.WpredDecay | NoNegativesMode.VicregReg, WpredDecay = 0.3 },
         _ => new ClappOptions(),
     };
 
@@ -147,6 +162,32 @@ public class ClappTests
             Assert.Contains(context, g => g != 0);
             Assert.Equal(hinge.HiddenGrads[k].AsSpan(0, Anchors * n).ToArray(), context);
             Assert.Contains(hinge.HiddenGrads[k].AsSpan(Anchors * n, Anchors * n).ToArray(), g => g != 0);
+        }
+    }
+
+    [Theory]
+    [InlineData(NoNegativesMode.Centered)]
+    [InlineData(NoNegativesMode.Standardized)]
+    public void BatchCentringGivesTheCommonModeNoCredit(NoNegativesMode mode)
+    {
+        // The score depends only on deviations from each view's batch mean, so moving every anchor (or every
+        // positive) by the same vector changes nothing: the gradient of each view sums to zero over its rows.
+        var o = new ClappOptions { Negatives = false, NoNegatives = mode };
+        var (net, tokens, labels) = Setup();
+        var (rule, _, stats) = Run(net, o, tokens, labels);
+        Assert.True(stats.Components["layer1.active"] > 0);
+        for (int k = 0; k < net.Depth; k++)
+        {
+            int n = net.Layers[k].Units;
+            var g = rule.HiddenGrads[k];
+            for (int view = 0; view < 2; view++)
+                for (int unit = 0; unit < n; unit++)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < Anchors; i++) sum += g[(view * Anchors + i) * n + unit];
+                    Assert.True(Math.Abs(sum) < 1e-12, $"layer {k + 1} view {view} unit {unit}: {sum}");
+                }
+            Assert.Contains(g.AsSpan(0, 2 * Anchors * n).ToArray(), x => Math.Abs(x) > 1e-9);
         }
     }
 

@@ -1,0 +1,56 @@
+using RhmLab.Experiments;
+using RhmLab.Rules;
+
+namespace RhmLab.Tests.Rules;
+
+/// <summary>
+/// The anti-collapse option of CLAPP without negatives: component names combine with +, bad combinations are refused
+/// with the option's name, and the resolved run hands the components and their constants to the objective.
+/// </summary>
+public class NoNegativesModeTests
+{
+    [Theory]
+    [InlineData("hinge-only", NoNegativesMode.HingeOnly)]
+    [InlineData("wpred-decay", NoNegativesMode.WpredDecay)]
+    [InlineData("standardized+wpred-decay", NoNegativesMode.Standardized | NoNegativesMode.WpredDecay)]
+    [InlineData("centered+vicreg-reg+asym-stopgrad", NoNegativesMode.Centered | NoNegativesMode.VicregReg | NoNegativesMode.AsymStopGrad)]
+    [InlineData("normalized", NoNegativesMode.Normalized)]
+    public void ParsesComponents(string text, NoNegativesMode expected) => Assert.Equal(expected, NoNegativesModes.Parse(text));
+
+    [Theory]
+    [InlineData("hinge-only+wpred-decay", "hinge-only")]
+    [InlineData("wpred-decay+wpred-decay", "twice")]
+    [InlineData("normalized+standardized", "exclude")]
+    [InlineData("centered+standardized", "exclude")]
+    [InlineData("whitened", "whitened")]
+    [InlineData("", "unknown")]
+    public void RefusesBadCombinations(string text, string mention)
+    {
+        var e = Assert.Throws<ArgumentException>(() => RunOptions.Find("anti-collapse")!.SetText(new RunConfig(), text));
+        Assert.Contains("anti-collapse", e.Message, StringComparison.Ordinal);
+        Assert.Contains(mention, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheResolvedRunPassesComponentsAndConstants()
+    {
+        var config = new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 };
+        foreach (var (key, value) in new[] { ("anti-collapse", "standardized+wpred-decay"), ("wpred-decay", "1"), ("nc-std-eps", "0.5"), ("nc-covariance", "2") })
+            RunOptions.Find(key)!.SetText(config, value);
+        var o = ResolvedRun.Resolve(config).ClappOptions(negatives: false);
+        Assert.Equal(NoNegativesMode.Standardized | NoNegativesMode.WpredDecay, o.NoNegatives);
+        Assert.Equal(1.0, o.WpredDecay);
+        Assert.Equal(0.5, o.StandardizeEpsilon);
+        Assert.Equal(2.0, o.CovarianceWeight);
+        Assert.True(o.Has(NoNegativesMode.Standardized));
+        Assert.False(ResolvedRun.Resolve(config).ClappOptions(negatives: true).Has(NoNegativesMode.Standardized));
+    }
+
+    [Fact]
+    public void TheDefaultIsAValidCombination()
+    {
+        var run = ResolvedRun.Resolve(new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 });
+        Assert.Equal(ResolvedRun.DefaultAntiCollapse, run.AntiCollapse);
+        Assert.Equal(NoNegativesModes.Parse(ResolvedRun.DefaultAntiCollapse), run.ClappOptions(negatives: false).NoNegatives);
+    }
+}
