@@ -31,10 +31,11 @@ internal static class BenchCommand
         var warmup = new Option<double>("--warmup") { Description = "Warm-up seconds (bp, clapp)", DefaultValueFactory = _ => 0.5 };
         var trainSize = new Option<int>("--train-size") { Description = "Training set the batches come from (bp, clapp)", DefaultValueFactory = _ => 32768 };
         var lr = new Option<double?>("--lr") { Description = "SGD learning rate (default 0.05 bp, 1e-3 clapp)" };
+        var pairing = new Option<string>("--clapp-pairing") { Description = "clapp only: triplets (the baseline's work) or in-batch (B anchors in B rows)", DefaultValueFactory = _ => "triplets" };
         var blas = new Option<string>("--blas") { Description = "Matrix-product provider: auto, openblas or managed", DefaultValueFactory = _ => "auto" };
 
         var cmd = new Command("bench", "Measure throughput; the records match torch_baseline.py's");
-        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, fresh, json, width, batch, seconds, warmup, trainSize, lr, blas }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { mode, variant, nc, m, v, s, depth, samples, threads, repeats, seed, fresh, json, width, batch, seconds, warmup, trainSize, lr, blas, pairing }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(mode)!;
@@ -45,13 +46,13 @@ internal static class BenchCommand
                     Mode = which, Nc = parse.GetValue(nc), M = parse.GetValue(m), V = parse.GetValue(v), S = parse.GetValue(s), L = parse.GetValue(depth),
                     Width = parse.GetValue(width), Batch = parse.GetValue(batch), Threads = parse.GetValue(threads), Repeats = parse.GetValue(repeats),
                     Seconds = parse.GetValue(seconds), Warmup = parse.GetValue(warmup), TrainSize = parse.GetValue(trainSize), Lr = parse.GetValue(lr),
-                    Seed = parse.GetValue(seed), Blas = parse.GetValue(blas)!,
+                    Seed = parse.GetValue(seed), Blas = parse.GetValue(blas)!, Pairing = parse.GetValue(pairing)!,
                 });
                 if (parse.GetValue(json)) stdout.WriteLine(record.ToJsonString());
                 else
                 {
                     var ci = CultureInfo.InvariantCulture;
-                    stdout.WriteLine(string.Create(ci, $"{which}: RHM nc={record["n_c"]} m={record["m"]} v={record["v"]} L={record["L"]}, width {record["width"]}, batch {record["batch"]}, threads {record["threads"]}, provider {record["provider"]}"));
+                    stdout.WriteLine(string.Create(ci, $"{which}{(record["pairing"] is { } pr ? $" ({pr})" : "")}: RHM nc={record["n_c"]} m={record["m"]} v={record["v"]} L={record["L"]}, width {record["width"]}, batch {record["batch"]}, threads {record["threads"]}, provider {record["provider"]}"));
                     stdout.WriteLine(string.Create(ci, $"  {(double)record["steps_per_s"]!:F1} steps/s, {(double)record["samples_per_s"]!:N0} samples/s, {(double)record["flops_per_step"]! / 1e9:F3} GFLOP/step, {(double)record["gflops_per_s"]!:F1} GFLOP/s = {(double)record["fraction_of_peak"]!:P0} of the measured peak {(double)record["peak_gflops_per_s"]!:F1} GFLOP/s"));
                 }
                 return 0;

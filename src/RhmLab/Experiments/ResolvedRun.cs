@@ -98,6 +98,13 @@ public sealed class ResolvedRun
             "shift" => NegativeMode.Shift,
             _ => NegativeMode.OtherClass,
         };
+        if (c.ClappPairing == "in-batch")
+        {
+            if (!ClappRules.Contains(Rule))
+                throw new ArgumentException($"clapp-pairing: in-batch is available for {string.Join(", ", ClappRules)} only (rule = {Rule})");
+            if (NegativeMode == NegativeMode.Random)
+                throw new ArgumentException("negatives: random is not available with clapp-pairing in-batch (use other-class or shift)");
+        }
         if (c.EvalEvery < 0) throw new ArgumentException($"eval-every: must be >= 0 (got {c.EvalEvery})");
         if (c.RidgeAlpha < 0) throw new ArgumentException($"ridge-alpha: must be >= 0 (got {c.RidgeAlpha})");
         if (c.IcaMaxPatches < 1) throw new ArgumentException($"ica-max-patches: must be >= 1 (got {c.IcaMaxPatches})");
@@ -163,6 +170,9 @@ public sealed class ResolvedRun
     public static double DefaultLr(string rule, string optimizer, int depth) => optimizer == "sgd"
         ? 0.1
         : RunOptions.SelfSupervisedRules.Contains(rule) && depth >= 3 ? 3e-3 : 1e-2;
+
+    /// <summary>The rules built on the CLAPP objective (the ones that take <c>clapp-pairing</c>).</summary>
+    public static IReadOnlyList<string> ClappRules { get; } = ["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc"];
 
     /// <summary>Resolves and validates a config.</summary>
     public static ResolvedRun Resolve(RunConfig config) => new(config?.Clone() ?? throw new ArgumentNullException(nameof(config)));
@@ -231,6 +241,8 @@ public sealed class ResolvedRun
         Representation = Representation,
         Negatives = negatives,
         NoNegatives = NoNegatives,
+        InBatch = Config.ClappPairing == "in-batch",
+        ShiftNegatives = NegativeMode == NegativeMode.Shift,
         WpredDecay = Config.WpredDecay,
         WpredRadius = Config.WpredRadius,
         StandardizeEpsilon = Config.NcStdEps,

@@ -102,6 +102,8 @@ public sealed class RunConfig
     public string LgaRefit { get; set; } = "epoch";
     /// <summary>CLAPP pairing: both (CLAPP-s) or either.</summary>
     public string ClappMode { get; set; } = "both";
+    /// <summary>CLAPP batches: triplets (anchor, positive, negative rows) or in-batch (every row an anchor).</summary>
+    public string ClappPairing { get; set; } = "triplets";
     /// <summary>CLAPP positive and negative terms: sum or mean.</summary>
     public string ClappCombine { get; set; } = "sum";
     /// <summary>W_pred: symmetric or asymmetric.</summary>

@@ -7,21 +7,54 @@ using System.Text.Json.Nodes;
 namespace RhmLab.Experiments;
 
 /// <summary>
-/// The identity of a run: the first 16 hex digits of the SHA-256 of its full config (<see cref="RunConfig.ToJson"/>)
-/// written as canonical JSON. Two configs that set every option alike share a hash however they were written, so a
-/// sweep can recognise a run that is already done; any option that differs gives another hash. Adding an option to
-/// <see cref="RunConfig"/> changes every hash, which is deliberate: an old result does not say what the new option was.
+/// The identity of a run: the first 16 hex digits of the SHA-256 of the options of its config
+/// (<see cref="RunConfig.ToJson"/>) that differ from their defaults, written as canonical JSON. Two configs that set
+/// every option alike share a hash however they were written, so a sweep can recognise a run that is already done;
+/// any option that differs gives another hash. Options at their default values are left out so that adding an
+/// option (whose default keeps the old behaviour) keeps every earlier hash, and finished runs stay finished. The
+/// price: changing an option's default in <see cref="RunConfig"/> would not change the hashes of runs that relied on
+/// it, so defaults that change behaviour are resolved in <see cref="ResolvedRun"/> from a null option instead, and
+/// the full config is stored in every record.
 /// </summary>
 public static class RunHash
 {
     /// <summary>Number of hex digits kept (64 bits: collisions are negligible for any realistic sweep).</summary>
     public const int Length = 16;
 
+    private static readonly Lazy<JsonObject> Defaults = new(() => new RunConfig().ToJson());
+
     /// <summary>The hash of a config.</summary>
     public static string Of(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return OfCanonical(Canonical(config.ToJson()));
+        return OfConfigJson(config.ToJson());
+    }
+
+    /// <summary>
+    /// The hash of a config written as JSON (a run record's <c>config</c>): its keys whose value differs from the
+    /// default's, canonical. Keys that no option has any more are kept, so they still tell runs apart.
+    /// </summary>
+    public static string OfConfigJson(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var defaults = Defaults.Value;
+        var kept = new JsonObject();
+        foreach (var (key, value) in config)
+        {
+            if (defaults.TryGetPropertyValue(key, out var d) && Canonical(d) == Canonical(value)) continue;
+            kept[key] = value?.DeepClone();
+        }
+        return OfCanonical(Canonical(kept));
+    }
+
+    /// <summary>
+    /// The hash that versions before defaults were left out gave the same config (every key); kept so that their
+    /// records still read as consistent.
+    /// </summary>
+    public static string OfFullConfigJson(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return OfCanonical(Canonical(config));
     }
 
     /// <summary>The hash of canonical JSON text.</summary>

@@ -248,6 +248,7 @@ public static class RunOptions
         Str("fa-readout-feedback", "FA feedback of the readout", (c, x) => c.FaReadoutFeedback = x, c => c.FaReadoutFeedback, "random", "true"),
         Str("lga-refit", "Oracle refit", (c, x) => c.LgaRefit = x, c => c.LgaRefit, "epoch", "step"),
         Str("clapp-mode", "CLAPP pairing: both terms every step (CLAPP-s) or either", (c, x) => c.ClappMode = x, c => c.ClappMode, "both", "either"),
+        Str("clapp-pairing", "CLAPP batches: triplets (3 rows per anchor) or in-batch (data and their positives, every row an anchor, negatives from the batch)", (c, x) => c.ClappPairing = x, c => c.ClappPairing, "triplets", "in-batch"),
         Str("clapp-combine", "CLAPP positive and negative terms", (c, x) => c.ClappCombine = x, c => c.ClappCombine, "sum", "mean"),
         Str("wpred", "CLAPP prediction matrix", (c, x) => c.Wpred = x, c => c.Wpred, "symmetric", "asymmetric"),
         Str("wpred-init", "CLAPP prediction matrix initialisation", (c, x) => c.WpredInit = x, c => c.WpredInit, "scaled-gaussian", "zero"),

@@ -44,6 +44,11 @@ public sealed record StepBenchmarkOptions
     public long Seed { get; init; }
     /// <summary>Matrix-product provider name (auto, openblas, managed).</summary>
     public string Blas { get; init; } = "auto";
+    /// <summary>
+    /// clapp only: <c>triplets</c> (the baseline's work: B anchors, 3B rows) or <c>in-batch</c> (B anchors in B rows:
+    /// B/2 data and their positives, negatives from the batch), which has no counterpart in the baseline.
+    /// </summary>
+    public string Pairing { get; init; } = "triplets";
 }
 
 /// <summary>
@@ -61,6 +66,9 @@ public static class StepBenchmark
         if (o.Mode is not ("bp" or "clapp")) throw new ArgumentException($"--mode must be data, bp or clapp (got {o.Mode})");
         if (o.Width < 1) throw new ArgumentException($"--width must be >= 1 (got {o.Width})");
         if (o.Batch < 1) throw new ArgumentException($"--batch must be >= 1 (got {o.Batch})");
+        if (o.Pairing is not ("triplets" or "in-batch")) throw new ArgumentException($"--clapp-pairing must be triplets or in-batch (got {o.Pairing})");
+        if (o.Pairing == "in-batch" && o.Mode != "clapp") throw new ArgumentException("--clapp-pairing in-batch needs --mode clapp");
+        if (o.Pairing == "in-batch" && o.Batch < 2) throw new ArgumentException($"--batch must be >= 2 with --clapp-pairing in-batch (got {o.Batch})");
         if (o.Repeats < 1) throw new ArgumentException($"--repeats must be >= 1 (got {o.Repeats})");
         if (o.TrainSize < 2) throw new ArgumentException($"--train-size must be >= 2 (got {o.TrainSize})");
         var rhm = new RhmParameters(o.Nc, o.M, o.V, o.S, o.L);
@@ -71,11 +79,12 @@ public static class StepBenchmark
         var data = DataSplit.Sample(grammar, n, 0, new SamplingOptions(o.Seed, o.Seed)).Train;
         var net = new Network<float>(rhm, new NetworkConfig(Enumerable.Repeat(o.Width, rhm.Depth).ToArray()), o.Seed, mm);
         var ps = Trainer<float>.CreateParameters(net);
-        bool clapp = o.Mode == "clapp";
-        int batch = Math.Min(o.Batch, n);
-        int rows = clapp ? 3 * batch : batch;
+        bool clapp = o.Mode == "clapp", inBatch = o.Pairing == "in-batch";
+        // In-batch pairing: B anchors are B/2 data and their B/2 positives.
+        int batch = inBatch ? Math.Min(o.Batch, n) / 2 * 2 : Math.Min(o.Batch, n);
+        int rows = clapp && !inBatch ? 3 * batch : batch;
         ILearningRule<float> rule = clapp
-            ? new ClappRule<float>("clapp", new ClappOptions())
+            ? new ClappRule<float>("clapp", new ClappOptions { InBatch = inBatch })
             : new ChainRule<float>("bp", FeedbackWeights.Forward, UpperMasks.True);
         rule.Attach(net, ps, new RuleContext(rows, o.Seed, null, o.Seed));
         double lr = o.Lr ?? (clapp ? 1e-3 : 0.05);
@@ -83,7 +92,8 @@ public static class StepBenchmark
         var pass = net.CreatePass(rows);
         int d = rhm.InputLength;
         // The baseline cycles through pre-drawn batches: a permutation for bp, 64 (anchor, positive, negative) sets for clapp.
-        var batches = clapp ? PairBatches(data, rhm.Classes, batch, o.Seed) : ShuffledBatches(n, batch, o.Seed);
+        var batches = inBatch ? InBatchPairs(data, rhm.Classes, batch / 2, o.Seed)
+            : clapp ? PairBatches(data, rhm.Classes, batch, o.Seed) : ShuffledBatches(n, batch, o.Seed);
         var tokens = new int[rows * d];
         var labels = new int[rows];
         int cursor = 0;
@@ -105,7 +115,7 @@ public static class StepBenchmark
         }
 
         var (median, rates, steps, seconds) = Time(Step, o.Seconds, o.Repeats, o.Warmup);
-        double flops = clapp ? ClappStepFlops(net, batch) : BpStepFlops(net, batch);
+        double flops = clapp ? ClappStepFlops(net, batch, rows) : BpStepFlops(net, batch);
         double peak = PeakGflops(mm);
         var record = new JsonObject
         {
@@ -130,7 +140,11 @@ public static class StepBenchmark
             ["provider"] = mm.Name,
             ["rhmlab_version"] = typeof(StepBenchmark).Assembly.GetName().Version?.ToString(3),
         };
-        if (clapp) record["encodings_per_step"] = 3 * batch;
+        if (clapp)
+        {
+            record["encodings_per_step"] = rows;
+            record["pairing"] = o.Pairing;
+        }
         return record;
     }
 
@@ -165,19 +179,42 @@ public static class StepBenchmark
         return result;
     }
 
+    // 64 pre-drawn in-batch sets, as for triplets: n random data, then a positive of each.
+    private static int[][] InBatchPairs(Dataset data, int classes, int pairs, long seed)
+    {
+        var rng = Rng.ForStream(seed, "pairs");
+        var sampler = new PairSampler(data.Labels, classes, rng);
+        var result = new int[64][];
+        for (int b = 0; b < result.Length; b++)
+        {
+            var idx = new int[2 * pairs];
+            for (int i = 0; i < pairs; i++)
+            {
+                int a = rng.NextInt(data.Count);
+                int p = sampler.Positive(a);
+                idx[i] = a;
+                idx[pairs + i] = p >= 0 ? p : a;
+            }
+            result[b] = idx;
+        }
+        return result;
+    }
+
     /// <summary>
-    /// Floating-point operations of one layer-local CLAPP step on B anchors (3B encodings), counting a multiply-add
-    /// as 2: the forward pass of 3B rows, each layer's weight gradient over 3B rows (no gradient crosses layers), and
-    /// per layer the three n×n products of the bilinear score (W c, Q·W and QᵀC, n = H_k·d_k).
+    /// Floating-point operations of one layer-local CLAPP step on B anchors encoded in <paramref name="encodings"/>
+    /// rows (3B for triplets, B in-batch; default 3B), counting a multiply-add as 2: the forward pass of those rows,
+    /// each layer's weight gradient over them (no gradient crosses layers), and per layer the three n×n products of
+    /// the bilinear score over the B anchors (W c, Q·W and QᵀC, n = H_k·d_k).
     /// </summary>
-    public static double ClappStepFlops<T>(Network<T> net, int batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    public static double ClappStepFlops<T>(Network<T> net, int batch, int encodings = -1) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(net);
+        if (encodings < 0) encodings = 3 * batch;
         double f = 0;
         for (int k = 0; k < net.Depth; k++)
         {
             var l = net.Layers[k];
-            double rows = 3.0 * batch * l.Positions;
+            double rows = (double)encodings * l.Positions;
             if (k == 0) f += 2 * rows * l.Kernel * l.Width;
             else f += 2 * 2 * rows * l.FanIn * l.Width;
             double dim = l.Units;

@@ -246,7 +246,7 @@ public static class SweepStore
         if (!(o["run_hash"] is JsonValue hv && hv.TryGetValue(out string? h))) return "'run_hash' is missing or not a string";
         if (h != hash) return $"'run_hash' is '{h}', not this run's '{hash}'";
         if (o["config"] is not JsonObject config) return "'config' is missing or not an object";
-        if (RunHash.OfCanonical(RunHash.Canonical(config)) != hash) return "'config' does not match the run's hash (edited?)";
+        if (RunHash.OfConfigJson(config) != hash && RunHash.OfFullConfigJson(config) != hash) return "'config' does not match the run's hash (edited?)";
         if (!(o["diverged"] is JsonValue d && d.GetValueKind() is JsonValueKind.True or JsonValueKind.False)) return "'diverged' is not true or false";
         if (!(o["epochs_run"] is JsonValue e && e.TryGetValue(out int epochs) && epochs >= 0)) return "'epochs_run' is not a count";
         foreach (string key in (string[])["train_loss", "test_error"])

@@ -98,6 +98,13 @@ public sealed record ClappOptions
     public RepresentationMode Representation { get; init; } = RepresentationMode.Flatten;
     /// <summary>False for CLAPP without negatives.</summary>
     public bool Negatives { get; init; } = true;
+    /// <summary>
+    /// In-batch pairing: the batch holds data and their positives, every row is an anchor, and each anchor's negative
+    /// is the next row of the batch of another class (<see cref="RuleInput.InBatchPairs"/>). False: triplets.
+    /// </summary>
+    public bool InBatch { get; init; }
+    /// <summary>In-batch pairing only: the negative is the next row whatever its class (<c>--negatives shift</c>).</summary>
+    public bool ShiftNegatives { get; init; }
     /// <summary>Anti-collapse mechanism when <see cref="Negatives"/> is false.</summary>
     public NoNegativesMode NoNegatives { get; init; } = NoNegativesMode.HingeOnly;
     /// <summary>λ of <see cref="NoNegativesMode.WpredDecay"/>.</summary>

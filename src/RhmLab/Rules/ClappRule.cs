@@ -17,6 +17,8 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
     private ClappObjective<T>[] _objectives = [];
     private Parameter<T>[] _own = [];
     private bool[] _hasPos = [], _hasNeg = [];
+    private int[] _partner = [], _negative = [];
+    private T[][] _triplets = [], _tripletGrads = [];
 
     /// <summary>Creates a CLAPP rule.</summary>
     public ClappRule(string name, ClappOptions options, bool endToEnd = false)
@@ -39,10 +41,14 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
     public IReadOnlyList<ClappObjective<T>> Objectives => _objectives;
 
     /// <inheritdoc />
+    public override RuleInput Input => _options.InBatch ? RuleInput.InBatchPairs : RuleInput.Pairs;
+
+    /// <inheritdoc />
     public override void Attach(Network<T> network, IReadOnlyList<Parameter<T>> networkParameters, RuleContext context)
     {
         base.Attach(network, networkParameters, context);
-        int anchors = context.MaxBatch / 3;
+        // Triplets: B anchors in 3B rows. In-batch: every one of the rows is an anchor.
+        int anchors = _options.InBatch ? context.MaxBatch : context.MaxBatch / 3;
         var coins = Rng.ForStream(context.PairsSeed, "clapp");
         var init = Rng.ForStream(context.FeedbackSeed, "init-wpred");
         int first = _endToEnd ? network.Depth - 1 : 0;
@@ -53,34 +59,41 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         _own = _objectives.Where(o => o != null).SelectMany(o => o.Retrodictor is null ? new[] { o.Predictor } : [o.Predictor, o.Retrodictor]).ToArray();
         _hasPos = new bool[anchors];
         _hasNeg = new bool[anchors];
+        if (_options.InBatch)
+        {
+            _partner = new int[anchors];
+            _negative = new int[anchors];
+            _triplets = network.Layers.Select((l, k) => k >= first ? new T[3 * anchors * l.Units] : []).ToArray();
+            _tripletGrads = network.Layers.Select((l, k) => k >= first ? new T[3 * anchors * l.Units] : []).ToArray();
+        }
     }
 
     /// <inheritdoc />
     protected override void ComputeHiddenGrads(ForwardPass<T> pass, ReadOnlySpan<int> labels, StepStats stats)
     {
         var net = Net;
-        int b = pass.Batch / 3;
-        for (int i = 0; i < b; i++)
+        int b = _options.InBatch ? PairInBatch(pass.Batch, labels) : pass.Batch / 3;
+        if (!_options.InBatch)
         {
-            _hasPos[i] = labels[b + i] >= 0;
-            _hasNeg[i] = labels[2 * b + i] >= 0;
+            for (int i = 0; i < b; i++)
+            {
+                _hasPos[i] = labels[b + i] >= 0;
+                _hasNeg[i] = labels[2 * b + i] >= 0;
+            }
         }
-        var hasPos = _hasPos.AsSpan(0, b);
-        var hasNeg = _hasNeg.AsSpan(0, b);
         double total = 0;
         if (!_endToEnd)
         {
             for (int k = 0; k < net.Depth; k++)
             {
-                var units = net.Layers[k].Units;
-                total += _objectives[k].Evaluate(pass.Post[k].AsSpan(0, pass.Batch * units), b, hasPos, hasNeg, HiddenGrads[k], stats, $"layer{k + 1}.");
+                total += EvaluateLayer(pass, k, b, stats);
                 ApplyLayerUpdate(pass, k);
             }
         }
         else
         {
             int top = net.Depth - 1;
-            total = _objectives[top].Evaluate(pass.Post[top].AsSpan(0, pass.Batch * net.Layers[top].Units), b, hasPos, hasNeg, HiddenGrads[top], stats, $"layer{top + 1}.");
+            total = EvaluateLayer(pass, top, b, stats);
             for (int k = top; k >= 0; k--)
             {
                 ApplyLayerUpdate(pass, k);
@@ -89,7 +102,48 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         }
         stats.Loss = total;
         int singles = 0;
-        foreach (bool p in hasPos) if (!p) singles++;
+        foreach (bool p in _hasPos.AsSpan(0, b)) if (!p) singles++;
         stats.Components["anchors_without_positive"] = singles;
+    }
+
+    // Layer k's objective on its rows; writes ∂ℓ/∂h^k into HiddenGrads[k] for every row of the pass.
+    private double EvaluateLayer(ForwardPass<T> pass, int k, int anchors, StepStats stats)
+    {
+        int units = Net.Layers[k].Units;
+        var hasPos = _hasPos.AsSpan(0, anchors);
+        var hasNeg = _hasNeg.AsSpan(0, anchors);
+        string prefix = $"layer{k + 1}.";
+        if (!_options.InBatch)
+            return _objectives[k].Evaluate(pass.Post[k].AsSpan(0, pass.Batch * units), anchors, hasPos, hasNeg, HiddenGrads[k], stats, prefix);
+
+        // The objective scores stacked (anchor, positive, negative) rows: gather them from the batch (a copy, cheap
+        // beside the products), then add each block's gradient back to the row it was copied from.
+        var h = pass.Post[k].AsSpan(0, anchors * units);
+        var stacked = _triplets[k].AsSpan(0, 3 * anchors * units);
+        var stackedGrad = _tripletGrads[k].AsSpan(0, 3 * anchors * units);
+        h.CopyTo(stacked);
+        for (int r = 0; r < anchors; r++)
+        {
+            h.Slice(_partner[r] * units, units).CopyTo(stacked.Slice((anchors + r) * units, units));
+            h.Slice(_negative[r] * units, units).CopyTo(stacked.Slice((2 * anchors + r) * units, units));
+        }
+        double loss = _objectives[k].Evaluate(stacked, anchors, hasPos, hasNeg, stackedGrad, stats, prefix);
+        var grad = HiddenGrads[k].AsSpan(0, anchors * units);
+        stackedGrad[..(anchors * units)].CopyTo(grad);
+        for (int r = 0; r < anchors; r++)
+        {
+            var g = grad.Slice(_partner[r] * units, units);
+            System.Numerics.Tensors.TensorPrimitives.Add(g, stackedGrad.Slice((anchors + r) * units, units), g);
+            g = grad.Slice(_negative[r] * units, units);
+            System.Numerics.Tensors.TensorPrimitives.Add(g, stackedGrad.Slice((2 * anchors + r) * units, units), g);
+        }
+        return loss;
+    }
+
+    // In-batch: every row is an anchor (InBatchPairing says whose partner and negative it has).
+    private int PairInBatch(int rows, ReadOnlySpan<int> labels)
+    {
+        InBatchPairing.Pair(labels[..rows], _options.Negatives, _options.ShiftNegatives, _partner, _negative, _hasPos, _hasNeg);
+        return rows;
     }
 }

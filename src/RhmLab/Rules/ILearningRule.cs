@@ -12,6 +12,12 @@ public enum RuleInput
     /// <summary>Anchors stacked with a positive and a negative partner each, [3B, d] (self-supervised rules).</summary>
     Pairs,
     /// <summary>
+    /// In-batch pairing, [2n, d]: n data followed by a positive partner each. Every row is an anchor whose positive
+    /// is its partner; the rule takes the negatives from the other rows of the batch, so an update of B anchors
+    /// passes B rows through the network instead of 3B.
+    /// </summary>
+    InBatchPairs,
+    /// <summary>
     /// Inputs alone, one row per datum: the labels are passed but never read (unsupervised rules such as layer-wise
     /// ICA). Like the self-supervised rules, such a rule is measured by linear probes, not by its own readout.
     /// </summary>

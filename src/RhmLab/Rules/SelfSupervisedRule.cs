@@ -19,7 +19,7 @@ public abstract class SelfSupervisedRule<T> : ILearningRule<T> where T : unmanag
     public abstract string Name { get; }
 
     /// <inheritdoc />
-    public RuleInput Input => RuleInput.Pairs;
+    public virtual RuleInput Input => RuleInput.Pairs;
 
     /// <inheritdoc />
     public virtual IReadOnlyList<Parameter<T>> OwnParameters => [];
@@ -57,7 +57,10 @@ public abstract class SelfSupervisedRule<T> : ILearningRule<T> where T : unmanag
     public StepStats Step(ForwardPass<T> pass, ReadOnlySpan<int> labels)
     {
         ArgumentNullException.ThrowIfNull(pass);
-        if (pass.Batch % 3 != 0) throw new ArgumentException("a self-supervised batch stacks anchors, positives and negatives (3B rows)");
+        if (Input == RuleInput.Pairs && pass.Batch % 3 != 0)
+            throw new ArgumentException("a self-supervised batch stacks anchors, positives and negatives (3B rows)");
+        if (Input == RuleInput.InBatchPairs && pass.Batch % 2 != 0)
+            throw new ArgumentException("an in-batch self-supervised batch stacks data and their positives (2n rows)");
         var stats = new StepStats();
         foreach (var p in NetworkParameters) Array.Clear(p.Grad);
         ComputeHiddenGrads(pass, labels, stats);

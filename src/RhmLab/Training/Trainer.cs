@@ -32,7 +32,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         // Batches never exceed the training set (Train clamps them the same way), so a batch size far above P must
         // not size the rule's buffers: --batch 2147483647 would ask for arrays beyond the runtime's limit.
         int batch = Math.Min(c.Batch, Data.Train.Count);
-        int rows = Rule.Input == RuleInput.Pairs ? 3 * batch : batch;
+        int rows = RowsPerStep(Rule.Input, batch);
         Rule.Attach(Network, NetworkParameters, new RuleContext(rows, c.StreamSeed(c.FeedbackSeed), Data.Train, c.StreamSeed(c.PairsSeed), c.Seed));
         AllParameters = NetworkParameters.Concat(Rule.OwnParameters).ToArray();
     }
@@ -53,6 +53,20 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public IReadOnlyList<Parameter<T>> NetworkParameters { get; }
     /// <summary>Network and rule parameters.</summary>
     public IReadOnlyList<Parameter<T>> AllParameters { get; }
+
+    /// <summary>
+    /// Data taken from the epoch's order per step: the batch size, except under in-batch pairing, where a step of
+    /// B anchors holds ⌊B/2⌋ data and their positives.
+    /// </summary>
+    public static int DataPerStep(RuleInput input, int batch) => input == RuleInput.InBatchPairs ? Math.Max(1, batch / 2) : batch;
+
+    /// <summary>Rows of a step's forward pass: 3B for triplets, 2⌊B/2⌋ in-batch, B otherwise.</summary>
+    public static int RowsPerStep(RuleInput input, int batch) => input switch
+    {
+        RuleInput.Pairs => 3 * batch,
+        RuleInput.InBatchPairs => 2 * DataPerStep(input, batch),
+        _ => batch,
+    };
 
     /// <summary>The trainable tensors of a network in the order rules expect: W1, b1, …, WK, bK, readout.</summary>
     public static Parameter<T>[] CreateParameters(Network<T> net)
@@ -77,17 +91,20 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             ? new Adam<T>(AllParameters, run.Decay)
             : new Sgd<T>(AllParameters, c.Momentum, run.Decay);
         var train = Data.Train;
-        bool pairs = Rule.Input == RuleInput.Pairs;
+        bool pairs = Rule.Input == RuleInput.Pairs, inBatch = Rule.Input == RuleInput.InBatchPairs;
         bool labelled = Rule.Input == RuleInput.Labelled;
-        int n = train.Count, d = train.InputLength, batch = Math.Min(c.Batch, n);
-        int rowsPerStep = pairs ? 3 * batch : batch;
+        int n = train.Count, d = train.InputLength;
+        // Every training datum is taken from the order once per epoch: as an anchor, an input, or (in-batch) the
+        // first of a pair, whose partner is also an anchor.
+        int batch = DataPerStep(Rule.Input, Math.Min(c.Batch, n));
+        int rowsPerStep = RowsPerStep(Rule.Input, Math.Min(c.Batch, n));
         var pass = Network.CreatePass(rowsPerStep);
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         var tokens = new int[rowsPerStep * d];
         var labels = new int[rowsPerStep];
         var batchRng = Rng.ForStream(c.StreamSeed(c.BatchSeed), "batches");
-        var sampler = pairs ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(c.StreamSeed(c.PairsSeed), "pairs"), run.NegativeMode) : null;
+        var sampler = pairs || inBatch ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(c.StreamSeed(c.PairsSeed), "pairs"), run.NegativeMode) : null;
         var logs = new List<EpochLog>();
         var sw = Stopwatch.StartNew();
         var components = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -113,7 +130,16 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 int b = Math.Min(batch, n - start);
                 for (int i = 0; i < b; i++) CopyRow(train, order[start + i], i, tokens, labels, d);
-                if (sampler != null)
+                if (inBatch)
+                {
+                    for (int i = 0; i < b; i++)
+                    {
+                        int pos = sampler!.Positive(order[start + i]);
+                        CopyRow(train, pos >= 0 ? pos : order[start + i], b + i, tokens, labels, d);
+                        if (pos < 0) labels[b + i] = -1;
+                    }
+                }
+                else if (sampler != null)
                 {
                     for (int i = 0; i < b; i++)
                     {
@@ -128,7 +154,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                         else { negatives++; if (train.Labels[neg] == train.Labels[anchor]) sameClassNegatives++; }
                     }
                 }
-                int rows = pairs ? 3 * b : b;
+                int rows = pairs ? 3 * b : inBatch ? 2 * b : b;
                 Network.Forward(tokens, rows, pass);
                 var stats = Rule.Step(pass, labels.AsSpan(0, rows));
                 if (!double.IsFinite(stats.Loss)) { finite = false; break; }

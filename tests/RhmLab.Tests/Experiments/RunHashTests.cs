@@ -31,6 +31,45 @@ public class RunHashTests
         }
     }
 
+    [Fact]
+    public void AnOptionAtItsDefaultLeavesTheHashAsBeforeTheOptionExisted()
+    {
+        // A record written before an option existed lacks its key; the same run must keep its hash once the option
+        // is added with a default that keeps the old behaviour, else a sweep would re-run every finished run.
+        var config = new RunConfig { Rule = "clapp", Seed = 4, Lr = 0.003 };
+        var json = config.ToJson();
+        var older = (JsonObject)json.DeepClone();
+        Assert.True(older.Remove("clapp-pairing"));
+        Assert.True(older.Remove("negatives"));
+        Assert.Equal(RunHash.Of(config), RunHash.OfConfigJson(older));
+        Assert.Equal(RunHash.Of(config), RunHash.OfConfigJson(JsonNode.Parse(json.ToJsonString())!.AsObject()));
+        // A key no option knows any more still tells runs apart.
+        older["retired-option"] = 3;
+        Assert.NotEqual(RunHash.Of(config), RunHash.OfConfigJson(older));
+        // Setting an option to its default explicitly is the same run.
+        Assert.Equal(RunHash.Of(config), RunHash.Of(new RunConfig { Rule = "clapp", Seed = 4, Lr = 0.003, ClappPairing = "triplets" }));
+    }
+
+    [Fact]
+    public void RecordsHashedOverTheFullConfigStillReadAsConsistent()
+    {
+        var config = new RunConfig { Rule = "bp", Seed = 2 };
+        var record = new JsonObject
+        {
+            ["format"] = "rhmlab-run", ["config"] = config.ToJson(), ["diverged"] = false, ["epochs_run"] = 3,
+            ["train_loss"] = 0.1, ["test_error"] = 0.2, ["probe_errors"] = new JsonArray(0.3),
+        };
+        string legacy = RunHash.OfFullConfigJson(config.ToJson());
+        Assert.NotEqual(legacy, RunHash.Of(config));
+        foreach (string hash in new[] { legacy, RunHash.Of(config) })
+        {
+            record["run_hash"] = hash;
+            Assert.Null(SweepStore.RecordProblem(record, hash));
+        }
+        record["run_hash"] = "0123456789abcdef";
+        Assert.NotNull(SweepStore.RecordProblem(record, "0123456789abcdef"));
+    }
+
     /// <summary>A valid value of the option that differs from <paramref name="current"/>.</summary>
     private static JsonNode? Other(RunOption opt, JsonNode? current) => opt.Type switch
     {
