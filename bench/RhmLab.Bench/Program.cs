@@ -5,7 +5,7 @@ using RhmLab.Numerics;
 
 // Micro-benchmarks, run by hand (never by CI). Each mode prints one JSON object per line.
 //   gemm [--dtype float32|float64] [--threads N] [--seconds S] [--trials T] [--providers openblas,managed]
-//        [--shapes bp|peak|all] [--clock wall|cpu]
+//        [--shapes bp|clapp|peak|all] [--clock wall|cpu]
 // Providers are timed alternately inside every trial, so load from other processes on a shared machine hits them
 // alike; compare them through the ratio line, not across runs. --clock cpu times the calling thread's CPU time
 // (Linux only, one thread only), which hides time-slicing by other processes but not their cache pollution.
@@ -21,7 +21,7 @@ switch (mode)
             Gemm<float>(options);
         return 0;
     default:
-        Console.Error.WriteLine("usage: RhmLab.Bench gemm [--dtype float32|float64] [--threads N] [--seconds S] [--trials T] [--providers openblas,managed] [--shapes bp|peak|all]");
+        Console.Error.WriteLine("usage: RhmLab.Bench gemm [--dtype float32|float64] [--threads N] [--seconds S] [--trials T] [--providers openblas,managed] [--shapes bp|clapp|peak|all]");
         return 2;
 }
 
@@ -70,6 +70,17 @@ static void Gemm<T>(Dictionary<string, string> options) where T : unmanaged, IFl
             shapes.Add(("forward", m, n, k, false, true));
             shapes.Add(("weight-grad", m, n, k, true, false));
             shapes.Add(("input-grad", m, n, k, false, false));
+        }
+    }
+    if (set is "clapp" or "all")
+    {
+        // CLAPP's bilinear score per layer at batch 128, width 256 (n = 1024, 512, 256): W·c (A·Wᵀ), Q·W (A·B)
+        // and the predictor gradient Qᵀ·C (Aᵀ·B, inner dimension only 128).
+        foreach (int n in new[] { 1024, 512, 256 })
+        {
+            shapes.Add(("score-wc", 128, n, n, false, true));
+            shapes.Add(("score-qw", 128, n, n, false, false));
+            shapes.Add(("score-wgrad", n, n, 128, true, false));
         }
     }
     if (set is "peak" or "all")

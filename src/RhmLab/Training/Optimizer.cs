@@ -99,8 +99,28 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     {
         var v = _velocity[p];
         if (_momentum == 0) { TensorPrimitives.MultiplyAdd(p.Grad, T.CreateTruncating(-lr), p.Value, p.Value); return; }
-        TensorPrimitives.MultiplyAdd(v, T.CreateTruncating(_momentum), p.Grad, v);
-        TensorPrimitives.MultiplyAdd(v, T.CreateTruncating(-lr), p.Value, p.Value);
+        // One fused pass (v = μv + g; x −= lr·v) instead of two: the step is memory-bound on large W_pred matrices,
+        // and this reads and writes each array once.
+        T mu = T.CreateTruncating(_momentum), step = T.CreateTruncating(-lr);
+        var g = p.Grad;
+        var x = p.Value;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var vmu = new Vector<T>(mu);
+            var vstep = new Vector<T>(step);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var vi = vmu * new Vector<T>(v, i) + new Vector<T>(g, i);
+                vi.CopyTo(v, i);
+                (new Vector<T>(x, i) + vstep * vi).CopyTo(x, i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            v[i] = mu * v[i] + g[i];
+            x[i] += step * v[i];
+        }
     }
 }
 
@@ -132,7 +152,21 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
         T eps = T.CreateTruncating(_eps);
         var g = p.Grad;
         var x = p.Value;
-        for (int i = 0; i < x.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            Vector<T> vb1 = new(b1), vb2 = new(b2), vc1 = new(c1), vc2 = new(c2), vs = new(stepSize), vinv = new(invSqrtCorr2), veps = new(eps);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var gi = new Vector<T>(g, i);
+                var mi = vb1 * new Vector<T>(m, i) + vc1 * gi;
+                var vi = vb2 * new Vector<T>(v, i) + vc2 * gi * gi;
+                mi.CopyTo(m, i);
+                vi.CopyTo(v, i);
+                (new Vector<T>(x, i) - vs * mi / (Vector.SquareRoot(vi) * vinv + veps)).CopyTo(x, i);
+            }
+        }
+        for (; i < x.Length; i++)
         {
             m[i] = b1 * m[i] + c1 * g[i];
             v[i] = b2 * v[i] + c2 * g[i] * g[i];
