@@ -47,28 +47,20 @@ public sealed record LogisticOptions
 /// seed alone. The stopping test uses the epoch's mean mini-batch loss (the quantity training code usually logs),
 /// which costs nothing extra; <see cref="TrainLoss"/> is the exact full-data loss of the final weights.
 /// </remarks>
-public sealed class LogisticProbe
+public sealed class LogisticProbe : LinearProbe
 {
     private const double StdFloor = 1e-8;
     private readonly float[] _w;    // [classes, features] on standardised inputs
     private readonly float[] _b;
     private readonly double[] _mean, _invStd;
 
-    private LogisticProbe(int features, int classes, float[] w, float[] b, double[] mean, double[] invStd)
+    private LogisticProbe(int features, int classes, float[] w, float[] b, double[] mean, double[] invStd) : base(features, classes)
     {
-        Features = features;
-        Classes = classes;
         _w = w;
         _b = b;
         _mean = mean;
         _invStd = invStd;
     }
-
-    /// <summary>Number of input features n.</summary>
-    public int Features { get; }
-
-    /// <summary>Number of classes n_c.</summary>
-    public int Classes { get; }
 
     /// <summary>Epochs run.</summary>
     public int Epochs { get; private set; }
@@ -250,16 +242,9 @@ public sealed class LogisticProbe
         }
     }
 
-    /// <summary>Class scores (logits) for float32 features [rows, Features] into <paramref name="scores"/> [rows, Classes].</summary>
-    public void Scores(ReadOnlySpan<float> features, int rows, Span<double> scores) => ScoresCore(features, rows, scores);
-
-    /// <summary>Class scores (logits) for float64 features [rows, Features] into <paramref name="scores"/> [rows, Classes].</summary>
-    public void Scores(ReadOnlySpan<double> features, int rows, Span<double> scores) => ScoresCore(features, rows, scores);
-
-    private void ScoresCore<T>(ReadOnlySpan<T> features, int rows, Span<double> scores) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <inheritdoc />
+    protected override void ScoresCore<T>(ReadOnlySpan<T> features, int rows, Span<double> scores)
     {
-        ProbeChecks.Features(features.Length, rows, Features);
-        if (scores.Length < rows * Classes) throw new ArgumentException($"scores: needs {rows * Classes}");
         int n = Features;
         var xr = new float[n];
         for (int r = 0; r < rows; r++)
@@ -269,48 +254,5 @@ public sealed class LogisticProbe
             for (int c = 0; c < Classes; c++)
                 scores[r * Classes + c] = _b[c] + TensorPrimitives.Dot(xr, _w.AsSpan(c * n, n));
         }
-    }
-
-    /// <summary>Predicted classes (argmax, first maximum on ties) of float32 features [rows, Features].</summary>
-    public int[] Predict(ReadOnlySpan<float> features, int rows) => PredictCore(features, rows);
-
-    /// <summary>Predicted classes (argmax, first maximum on ties) of float64 features [rows, Features].</summary>
-    public int[] Predict(ReadOnlySpan<double> features, int rows) => PredictCore(features, rows);
-
-    private int[] PredictCore<T>(ReadOnlySpan<T> features, int rows) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var p = new int[rows];
-        const int chunk = 1024;
-        var scores = new double[Math.Min(chunk, Math.Max(rows, 1)) * Classes];
-        for (int r0 = 0; r0 < rows; r0 += chunk)
-        {
-            int br = Math.Min(chunk, rows - r0);
-            ScoresCore(features.Slice(r0 * Features, br * Features), br, scores);
-            for (int r = 0; r < br; r++) p[r0 + r] = ProbeChecks.ArgMax(scores.AsSpan(r * Classes, Classes));
-        }
-        return p;
-    }
-
-    /// <summary>Number of misclassified rows: sum it over chunks to score a test set in pieces.</summary>
-    public int CountErrors(ReadOnlySpan<float> features, int rows, ReadOnlySpan<int> labels) => CountCore(features, rows, labels);
-
-    /// <summary>Number of misclassified rows: sum it over chunks to score a test set in pieces.</summary>
-    public int CountErrors(ReadOnlySpan<double> features, int rows, ReadOnlySpan<int> labels) => CountCore(features, rows, labels);
-
-    /// <summary>Fraction of misclassified rows.</summary>
-    public double Error(ReadOnlySpan<float> features, int rows, ReadOnlySpan<int> labels) =>
-        rows == 0 ? double.NaN : (double)CountCore(features, rows, labels) / rows;
-
-    /// <summary>Fraction of misclassified rows.</summary>
-    public double Error(ReadOnlySpan<double> features, int rows, ReadOnlySpan<int> labels) =>
-        rows == 0 ? double.NaN : (double)CountCore(features, rows, labels) / rows;
-
-    private int CountCore<T>(ReadOnlySpan<T> features, int rows, ReadOnlySpan<int> labels) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (labels.Length < rows) throw new ArgumentException($"labels: needs {rows}");
-        var p = PredictCore(features, rows);
-        int errors = 0;
-        for (int r = 0; r < rows; r++) if (p[r] != labels[r]) errors++;
-        return errors;
     }
 }

@@ -37,29 +37,21 @@ public sealed record RidgeOptions
 /// <see cref="RidgeAccumulator"/>) and solved by Cholesky. The fitted weights are mapped back to raw-feature space,
 /// so scoring needs no copy of the training statistics beyond the intercept.
 /// </remarks>
-public sealed class RidgeProbe
+public sealed class RidgeProbe : LinearProbe
 {
     private const double StdFloor = 1e-8;
     private readonly double[] _weightsT; // [classes, features]: each class's weights contiguous for scoring
     private readonly double[] _intercept;
 
     private RidgeProbe(int features, int classes, double[] weightsT, double[] intercept, RidgeOptions options,
-        RidgeSolver solver, int trainingRows)
+        RidgeSolver solver, int trainingRows) : base(features, classes)
     {
-        Features = features;
-        Classes = classes;
         _weightsT = weightsT;
         _intercept = intercept;
         Options = options;
         SolverUsed = solver;
         TrainingRows = trainingRows;
     }
-
-    /// <summary>Number of input features n.</summary>
-    public int Features { get; }
-
-    /// <summary>Number of classes n_c.</summary>
-    public int Classes { get; }
 
     /// <summary>The options the probe was fitted with.</summary>
     public RidgeOptions Options { get; }
@@ -183,16 +175,9 @@ public sealed class RidgeProbe
         return new RidgeProbe(cols, classes, wT, b, options, solver, rows);
     }
 
-    /// <summary>Class scores rW + b for float32 features [rows, Features] into <paramref name="scores"/> [rows, Classes].</summary>
-    public void Scores(ReadOnlySpan<float> features, int rows, Span<double> scores) => ScoresCore(features, rows, scores);
-
-    /// <summary>Class scores rW + b for float64 features [rows, Features] into <paramref name="scores"/> [rows, Classes].</summary>
-    public void Scores(ReadOnlySpan<double> features, int rows, Span<double> scores) => ScoresCore(features, rows, scores);
-
-    private void ScoresCore<T>(ReadOnlySpan<T> features, int rows, Span<double> scores) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <inheritdoc />
+    protected override void ScoresCore<T>(ReadOnlySpan<T> features, int rows, Span<double> scores)
     {
-        ProbeChecks.Features(features.Length, rows, Features);
-        if (scores.Length < rows * Classes) throw new ArgumentException($"scores: needs {rows * Classes}");
         var row = new double[Features];
         for (int r = 0; r < rows; r++)
         {
@@ -210,65 +195,6 @@ public sealed class RidgeProbe
         }
     }
 
-    /// <summary>Predicted classes (argmax of the scores, first maximum on ties) for float32 features.</summary>
-    public void Predict(ReadOnlySpan<float> features, int rows, Span<int> predictions) => PredictCore(features, rows, predictions);
-
-    /// <summary>Predicted classes (argmax of the scores, first maximum on ties) for float64 features.</summary>
-    public void Predict(ReadOnlySpan<double> features, int rows, Span<int> predictions) => PredictCore(features, rows, predictions);
-
-    /// <summary>Predicted classes of float32 features [rows, Features].</summary>
-    public int[] Predict(ReadOnlySpan<float> features, int rows)
-    {
-        var p = new int[rows];
-        PredictCore(features, rows, p);
-        return p;
-    }
-
-    /// <summary>Predicted classes of float64 features [rows, Features].</summary>
-    public int[] Predict(ReadOnlySpan<double> features, int rows)
-    {
-        var p = new int[rows];
-        PredictCore(features, rows, p);
-        return p;
-    }
-
-    private void PredictCore<T>(ReadOnlySpan<T> features, int rows, Span<int> predictions) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (predictions.Length < rows) throw new ArgumentException($"predictions: needs {rows}");
-        // Chunked so that scoring a large test set needs only a small buffer.
-        const int chunk = 1024;
-        var scores = new double[Math.Min(chunk, Math.Max(rows, 1)) * Classes];
-        for (int r0 = 0; r0 < rows; r0 += chunk)
-        {
-            int br = Math.Min(chunk, rows - r0);
-            ScoresCore(features.Slice(r0 * Features, br * Features), br, scores);
-            for (int r = 0; r < br; r++) predictions[r0 + r] = ProbeChecks.ArgMax(scores.AsSpan(r * Classes, Classes));
-        }
-    }
-
-    /// <summary>Number of misclassified rows: sum it over chunks to score a test set in pieces.</summary>
-    public int CountErrors(ReadOnlySpan<float> features, int rows, ReadOnlySpan<int> labels) => CountCore(features, rows, labels);
-
-    /// <summary>Number of misclassified rows: sum it over chunks to score a test set in pieces.</summary>
-    public int CountErrors(ReadOnlySpan<double> features, int rows, ReadOnlySpan<int> labels) => CountCore(features, rows, labels);
-
-    /// <summary>Fraction of misclassified rows (the test error ε of §4.2).</summary>
-    public double Error(ReadOnlySpan<float> features, int rows, ReadOnlySpan<int> labels) =>
-        rows == 0 ? double.NaN : (double)CountCore(features, rows, labels) / rows;
-
-    /// <summary>Fraction of misclassified rows (the test error ε of §4.2).</summary>
-    public double Error(ReadOnlySpan<double> features, int rows, ReadOnlySpan<int> labels) =>
-        rows == 0 ? double.NaN : (double)CountCore(features, rows, labels) / rows;
-
-    private int CountCore<T>(ReadOnlySpan<T> features, int rows, ReadOnlySpan<int> labels) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (labels.Length < rows) throw new ArgumentException($"labels: needs {rows}");
-        var p = new int[rows];
-        PredictCore(features, rows, p);
-        int errors = 0;
-        for (int r = 0; r < rows; r++) if (p[r] != labels[r]) errors++;
-        return errors;
-    }
 }
 
 /// <summary>

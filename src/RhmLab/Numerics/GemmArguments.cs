@@ -6,6 +6,27 @@ namespace RhmLab.Numerics;
 internal static class GemmArguments
 {
     /// <summary>
+    /// What every fast provider does before its product: rejects other element types and spans too short for the
+    /// product, and handles the degenerate cases (an empty C; k = 0 or α = 0, which only scale C by β). Returns false
+    /// when nothing is left to compute.
+    /// </summary>
+    public static bool Prepare<T>(bool transA, bool transB, int m, int n, int k, T alpha, int aLength, int lda,
+        int bLength, int ldb, T beta, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RequireFloatOrDouble<T>();
+        Validate(transA, transB, m, n, k, aLength, lda, bLength, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+            return false;
+        if (k == 0 || alpha == T.Zero)
+        {
+            // BLAS does not read A and B then (and CBLAS would reject lda < 1 though A is never read).
+            ScaleC(m, n, beta, c, ldc);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Throws unless every element the product touches lies inside its span. The native provider relies on this: a
     /// short span passed to BLAS would be read or written out of bounds instead of failing.
     /// </summary>

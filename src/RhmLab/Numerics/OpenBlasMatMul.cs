@@ -65,16 +65,8 @@ public sealed unsafe class OpenBlasMatMul : IMatMul
     public void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, int lda,
         ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        GemmArguments.RequireFloatOrDouble<T>();
-        GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0)
+        if (!GemmArguments.Prepare(transA, transB, m, n, k, alpha, a.Length, lda, b.Length, ldb, beta, c, ldc))
             return;
-        if (k == 0 || alpha == T.Zero)
-        {
-            // CBLAS rejects lda < 1 even when A is never read, so the degenerate product stays managed.
-            GemmArguments.ScaleC(m, n, beta, c, ldc);
-            return;
-        }
         if (api.GetThreads() != Threads)
             api.SetThreads(Threads);
         int ta = transA ? CblasTrans : CblasNoTrans;

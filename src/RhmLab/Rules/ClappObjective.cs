@@ -343,13 +343,15 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         }
 
         _view.Scatter(grad, 3 * b);
-        int pairs = 0;
-        for (int i = 0; i < b; i++) { if (usePos[i]) pairs++; }
+        int pairs = 0, negs = 0;
+        for (int i = 0; i < b; i++)
+        {
+            if (usePos[i]) pairs++;
+            if (useNeg[i]) negs++;
+        }
         stats.Components[prefix + "pos"] = posLoss / b;
         stats.Components[prefix + "neg"] = negLoss / b;
         stats.Components[prefix + "u_pos"] = pairs > 0 ? upSum / pairs : double.NaN;
-        int negs = 0;
-        for (int i = 0; i < b; i++) { if (useNeg[i]) negs++; }
         stats.Components[prefix + "u_neg"] = negs > 0 ? unSum / negs : double.NaN;
         stats.Components[prefix + "active"] = terms > 0 ? (double)active / terms : 0;
         return loss;
