@@ -103,6 +103,36 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void InBatchClappEncodesEachAnchorOnceAndCountsFewerFlops()
+    {
+        string[] common = ["bench", "--mode", "clapp", "--nc", "4", "--m", "4", "--v", "4", "--L", "2", "--width", "16", "--batch", "8",
+            "--train-size", "64", "--seconds", "0.05", "--warmup", "0", "--repeats", "1", "--blas", "managed", "--json"];
+        var (code, output, err) = Run([.. common, "--clapp-pairing", "in-batch"]);
+        Assert.True(code == 0, err);
+        var inBatch = Assert.Single(Records(output));
+        (code, output, err) = Run(common);
+        Assert.True(code == 0, err);
+        var triplets = Assert.Single(Records(output));
+        Assert.Equal("in-batch", (string)inBatch["pairing"]!);
+        Assert.Equal("triplets", (string)triplets["pairing"]!);
+        Assert.Equal(8, (int)inBatch["encodings_per_step"]!);
+        Assert.Equal(24, (int)triplets["encodings_per_step"]!);
+        // The score's products are the same for 8 anchors; only the network's rows shrink from 24 to 8.
+        Assert.InRange((double)inBatch["flops_per_step"]!, 0.2 * (double)triplets["flops_per_step"]!, 0.99 * (double)triplets["flops_per_step"]!);
+    }
+
+    [Theory]
+    [InlineData("--clapp-pairing", "pairs", "clapp", "--clapp-pairing must be triplets or in-batch")]
+    [InlineData("--clapp-pairing", "in-batch", "bp", "needs --mode clapp")]
+    public void PairingMistakesAreOneLine(string option, string value, string mode, string message)
+    {
+        var (code, _, err) = Run("bench", "--mode", mode, option, value);
+        Assert.Equal(CliApp.UserError, code);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(message, err);
+    }
+
+    [Fact]
     public void StepBenchmarkRejectsBadWidthWithOneLine()
     {
         var (code, _, err) = Run("bench", "--mode", "bp", "--width", "0");

@@ -132,6 +132,28 @@ public class CliTrainTests
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("vicreg", "other-class", "clapp-pairing")]
+    [InlineData("clapp", "random", "negatives")]
+    public void InBatchPairingRefusesRulesAndNegativesItCannotServe(string rule, string negatives, string field)
+    {
+        var r = Cli.Run(With("--rule", rule, "--negatives", negatives, "--clapp-pairing", "in-batch"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("rhmlab: error: " + field, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void InBatchClappTrainsAndRecordsItsPairing()
+    {
+        var r = Cli.Run(With("--rule", "clapp", "--clapp-pairing", "in-batch", "--batch", "16", "--json"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var o = (JsonObject)JsonNode.Parse(r.Stdout)!;
+        Assert.Equal("in-batch", (string)o["config"]!["clapp-pairing"]!);
+        Assert.True(double.IsFinite((double)o["train_loss"]!) && (double)o["train_loss"]! > 0);
+        Assert.Equal(0.0, (double)o["diagnostics"]!["anchors_without_positive"]!);
+    }
+
     [Fact]
     public void DivergenceIsReportedWithItsEpochAndANonZeroExit()
     {
