@@ -136,27 +136,47 @@ public sealed class RunResult
         };
     }
 
-    private static string? GitCommit()
+    /// <summary>
+    /// The commit the running build was made from: HEAD of the nearest repository above the binaries, read from the
+    /// files (no git process). A linked worktree has a .git file naming its own folder (HEAD) and the shared one
+    /// (refs), so both layouts are followed.
+    /// </summary>
+    internal static string? GitCommit(string? start = null)
     {
         try
         {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            for (var dir = new DirectoryInfo(start ?? AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             {
-                string git = Path.Combine(dir.FullName, ".git");
-                if (!Directory.Exists(git)) continue;
-                string head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
+                string dotGit = Path.Combine(dir.FullName, ".git");
+                string gitDir, commonDir;
+                if (Directory.Exists(dotGit)) gitDir = commonDir = dotGit;
+                else if (File.Exists(dotGit))
+                {
+                    string text = File.ReadAllText(dotGit).Trim();
+                    if (!text.StartsWith("gitdir: ", StringComparison.Ordinal)) return null;
+                    gitDir = Path.GetFullPath(text[8..].Trim(), dir.FullName);
+                    string common = Path.Combine(gitDir, "commondir");
+                    commonDir = File.Exists(common) ? Path.GetFullPath(File.ReadAllText(common).Trim(), gitDir) : gitDir;
+                }
+                else continue;
+                string head = File.ReadAllText(Path.Combine(gitDir, "HEAD")).Trim();
                 if (!head.StartsWith("ref: ", StringComparison.Ordinal)) return head;
-                string refPath = Path.Combine(git, head[5..]);
-                if (File.Exists(refPath)) return File.ReadAllText(refPath).Trim();
-                string packed = Path.Combine(git, "packed-refs");
+                string name = head[5..];
+                foreach (string root in new[] { gitDir, commonDir })
+                {
+                    string refPath = Path.Combine(root, name);
+                    if (File.Exists(refPath)) return File.ReadAllText(refPath).Trim();
+                }
+                string packed = Path.Combine(commonDir, "packed-refs");
                 if (File.Exists(packed))
                     foreach (var line in File.ReadLines(packed))
-                        if (line.EndsWith(" " + head[5..], StringComparison.Ordinal)) return line[..line.IndexOf(' ')];
+                        if (line.EndsWith(" " + name, StringComparison.Ordinal)) return line[..line.IndexOf(' ')];
                 return null;
             }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        catch (ArgumentException) { }
         return null;
     }
 
