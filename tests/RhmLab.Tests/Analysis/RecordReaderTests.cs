@@ -33,6 +33,8 @@ public sealed class RecordReaderTests : IDisposable
             Bad("probes", full.Replace("\"probe_errors\":[0.3,0.1]", "\"probe_errors\":\"0.1\"", StringComparison.Ordinal)),
             Bad("array", "[1, 2, 3]"),
             Bad("empty", ""),
+            // Found by the fuzzer: JsonObject threw ArgumentException on the second key, which stopped every command.
+            Bad("duplicate", full.Insert(1, "\"rule\":\"dfa\",")),
         };
         File.WriteAllText(Path.Combine(_dir.Path, "runs", "results.json"), "not a record name");
 
@@ -45,6 +47,7 @@ public sealed class RecordReaderTests : IDisposable
         foreach (var path in bad) Assert.Single(lines, l => l.Contains(path, StringComparison.Ordinal) && l.StartsWith("rhmlab: warning:", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("'nc' is not an integer", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("missing 'rule'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("duplicate", StringComparison.OrdinalIgnoreCase) && l.Contains("'rule'", StringComparison.Ordinal));
 
         // The commands count only the readable runs, and say so on stdout while warning on stderr.
         var r = Cli.Cli.Run("results", _dir.Path);

@@ -27,6 +27,8 @@ public sealed class FuzzReport
     public Dictionary<string, int> Rejected { get; } = new(StringComparer.Ordinal);
     /// <summary>Cases skipped as too costly to run, by target.</summary>
     public Dictionary<string, int> Skipped { get; } = new(StringComparer.Ordinal);
+    /// <summary>Seconds spent by target, generating and running its cases, so that a campaign can be sized per target.</summary>
+    public Dictionary<string, double> Seconds { get; } = new(StringComparer.Ordinal);
     /// <summary>Failing cases: number, seed, target, input, problem.</summary>
     public List<string> Failures { get; } = [];
     /// <summary>Slowest case.</summary>
@@ -56,7 +58,7 @@ public static class FuzzHarness
     {
         var report = new FuzzReport();
         var total = Stopwatch.StartNew();
-        foreach (var t in targets) { report.Tried[t.Name] = 0; report.Rejected[t.Name] = 0; report.Skipped[t.Name] = 0; }
+        foreach (var t in targets) { report.Tried[t.Name] = 0; report.Rejected[t.Name] = 0; report.Skipped[t.Name] = 0; report.Seconds[t.Name] = 0; }
         for (int i = first; i < first + count; i++)
         {
             var target = targets[i % targets.Count];
@@ -64,6 +66,7 @@ public static class FuzzHarness
             string caseDir = Path.Combine(scratch, $"case-{i}");
             Directory.CreateDirectory(caseDir);
             string input = "(not generated)";
+            long started = Stopwatch.GetTimestamp();
             try
             {
                 var c = target.Make(new Random(seed), caseDir);
@@ -96,6 +99,7 @@ public static class FuzzHarness
             {
                 try { Directory.Delete(caseDir, recursive: true); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                report.Seconds[target.Name] += Stopwatch.GetElapsedTime(started).TotalSeconds;
             }
             if (report.Failures.Count >= 20) break;
         }

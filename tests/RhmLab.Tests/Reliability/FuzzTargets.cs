@@ -11,19 +11,24 @@ using RhmLab.Rhm;
 namespace RhmLab.Tests.Reliability;
 
 /// <summary>The CLI turned an input down as a user error (exit code 2, one error line): counted as a rejection.</summary>
-public sealed class CliRejection() : Exception("rejected by the CLI");
+/// <param name="errorLine">The "rhmlab: error: ..." line, for targets that check which inputs may be turned down.</param>
+public sealed class CliRejection(string errorLine) : Exception(errorLine);
 
 /// <summary>The readers under fuzz and their input generators.</summary>
-public static class FuzzTargets
+public static partial class FuzzTargets
 {
     /// <summary>
-    /// Every reader of user input, in the order cases cycle through them.
-    /// EXTENSION POINT: readers merged later go here, each as a <see cref="FuzzTarget"/> with a generator of mutated
-    /// inputs: the results reader (a results folder whose result.json files are mutated with
-    /// <see cref="FuzzInputs.MutateJson"/>, read directly and through <c>rhmlab results/pstar/plot/report</c> with
-    /// <see cref="CliCheck"/>), and saved models (the bytes of a model saved by <c>rhmlab train</c>, mutated like
-    /// <see cref="Npz"/> does .npz files). Add their commands to <see cref="Templates"/> and their option names to
-    /// <see cref="OptionNames"/> so that the argument fuzzer reaches them too.
+    /// Every reader of user input, in the order cases cycle through them. The results folder and the saved model
+    /// (FuzzTargets.Outputs.cs) start from files the real CLI wrote (<c>rhmlab sweep</c>, <c>rhmlab train
+    /// --save-model</c>).
+    /// EXTENSION POINT: a new reader goes here, as a <see cref="FuzzTarget"/> with a generator of mutated inputs
+    /// (<see cref="FuzzInputs.MutateJson"/> for JSON, <see cref="MutateNpz"/> for .npz files), read directly and,
+    /// where a command reads it, through the CLI with <see cref="CliCheck"/>. Its command goes into
+    /// <see cref="Templates"/> and <see cref="Commands"/>, its option names into <see cref="OptionNames"/> (those
+    /// that write a file also into <see cref="WritingOptions"/>), and what makes a valid command line costly into
+    /// <see cref="CliCost"/>, so that the argument fuzzer reaches it too. Cases cycle through the targets, so a new
+    /// target takes its share of the campaign from the others: keep the CI campaign (<see cref="Settings.FuzzCases"/>)
+    /// near its measured time in docs/RELIABILITY.md.
     /// </summary>
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
@@ -33,6 +38,8 @@ public static class FuzzTargets
         new("sweep plan", SweepPlanFile, TimeSpan.FromSeconds(30)),
         new("rules json", RulesJson, TimeSpan.FromSeconds(30)),
         new("npz", Npz, TimeSpan.FromSeconds(30)),
+        new("results folder", ResultsFolder, TimeSpan.FromSeconds(30)),
+        new("saved model", SavedModelFile, TimeSpan.FromSeconds(30)),
     ];
 
     // ---------------------------------------------------------------- valid inputs the mutations start from
@@ -236,9 +243,23 @@ public static class FuzzTargets
 
     private static FuzzCase Npz(Random rng, string dir)
     {
-        byte[] valid = ValidNpz.Value;
+        byte[] bytes = MutateNpz(ValidNpz.Value, rng, out string what);
+        string path = Path.Combine(dir, "data.npz");
+        File.WriteAllBytes(path, bytes);
+        return new FuzzCase(what, () =>
+        {
+            Npy.ReadNpz(path);
+            DataFile.Read(path);
+        });
+    }
+
+    /// <summary>
+    /// A damaged copy of a valid .npz: truncated, with bit flips, with an edited member (re-zipped, so the CRCs
+    /// hold), with members removed, renamed, swapped, emptied, duplicated or compressed, or random bytes.
+    /// </summary>
+    private static byte[] MutateNpz(byte[] valid, Random rng, out string what)
+    {
         byte[] bytes;
-        string what;
         switch (rng.Next(6))
         {
             case 0: { int n = rng.Next(valid.Length); bytes = valid[..n]; what = $"truncated to {n} bytes"; break; }
@@ -279,13 +300,7 @@ public static class FuzzTargets
                 break;
             }
         }
-        string path = Path.Combine(dir, "data.npz");
-        File.WriteAllBytes(path, bytes);
-        return new FuzzCase(what, () =>
-        {
-            Npy.ReadNpz(path);
-            DataFile.Read(path);
-        });
+        return bytes;
     }
 
     // ---------------------------------------------------------------- the command line
@@ -296,13 +311,20 @@ public static class FuzzTargets
         .. RunOptions.All.Select(o => "--" + o.Key), "--depth", "--config", "--json", "--out", "--jobs", "--shard", "--stale-after", "--no-wait",
         "--dry-run", "--array", "--results", "--partition", "--time", "--cpus-per-task", "--mem", "--job-name", "--max-running", "--mode",
         "--variant", "--samples", "--repeats", "--fresh-memory", "--warmup", "--seconds", "--train-size", "--rules-file", "--save-rules",
-        "--rules-seed", "--sample-seed", "--split-seed", "--v1-constraint-dynamic", "--help", "-h", "-?", "--version", "--nope", "-x",
+        "--rules-seed", "--sample-seed", "--split-seed", "--v1-constraint-dynamic", "--csv", "--parquet", "--threshold", "--measure",
+        "--bootstrap", "--bootstrap-seed", "--figure", "--definition", "--height", "--reference", "--pre", "--include-diagonal",
+        "--help", "-h", "-?", "--version", "--nope", "-x",
     ];
 
-    private static readonly string[] Commands = ["data", "train", "bench", "sweep", "slurm", "help", "frobnicate", ""];
+    /// <summary>
+    /// Command names for random vectors. Not <c>reproduce</c>: every valid use of it runs a preset sweep of minutes,
+    /// and its inputs are those of <c>sweep</c>, <c>plot</c> and <c>report</c>, fuzzed here.
+    /// </summary>
+    private static readonly string[] Commands =
+        ["data", "train", "bench", "sweep", "slurm", "results", "pstar", "plot", "report", "sensitivity", "help", "frobnicate", ""];
 
     /// <summary>Options whose value is a path the command writes to.</summary>
-    private static readonly string[] WritingOptions = ["--out", "--save-rules", "--results"];
+    private static readonly string[] WritingOptions = ["--out", "--save-rules", "--results", "--csv", "--parquet"];
 
     /// <summary>Valid command lines; {S} is the case's scratch folder, where the files they read are written first.</summary>
     private static readonly string[][] Templates =
@@ -317,13 +339,22 @@ public static class FuzzTargets
         ["bench", "--mode", "bp", "--nc", "3", "--m", "3", "--v", "3", "--L", "2", "--width", "8", "--batch", "8", "--seconds", "0.02",
          "--warmup", "0", "--repeats", "1", "--train-size", "64", "--blas", "managed", "--json"],
         ["bench", "--mode", "data", "--nc", "3", "--m", "3", "--v", "3", "--L", "2", "--samples", "100", "--repeats", "1", "--blas", "managed", "--json"],
+        ["results", "{S}/results", "--json"],
+        ["results", "{S}/results", "--csv", "{S}/t.csv", "--parquet", "{S}/t.parquet"],
+        ["pstar", "{S}/results", "--threshold", "0.1", "--measure", "probe", "--bootstrap", "100", "--bootstrap-seed", "1", "--json"],
+        ["plot", "{S}/results", "--figure", "error-vs-p", "--out", "{S}/f.svg", "--measure", "probe", "--threshold", "0.1", "--rule", "bp,dfa",
+         "--train", "30", "--bootstrap", "100", "--width", "400", "--height", "300"],
+        ["plot", "{S}/results", "--figure", "sensitivity", "--definition", "sens-distance", "--out", "{S}/f.png", "--width", "400", "--height", "300"],
+        ["report", "{S}/results", "--out", "{S}/report.html", "--threshold", "0.1", "--bootstrap", "100"],
+        ["sensitivity", "{S}/model", "--reference", "20", "--seed", "1", "--pre", "--include-diagonal", "--json"],
     ];
 
     private static string[] Paths(string dir) =>
     [
         Path.Combine(dir, "plan.json"), Path.Combine(dir, "config.json"), Path.Combine(dir, "rules.json"), Path.Combine(dir, "data.npz"),
         Path.Combine(dir, "missing.json"), dir, Path.Combine(dir, "sub", "deeper", "x"), "/dev/null", "/dev/zero", "/proc/self/status", "/proc/x",
-        "/sys/x", "@" + Path.Combine(dir, "plan.json"), "@/dev/zero", "@" + Path.Combine(dir, "missing"),
+        "/sys/x", "@" + Path.Combine(dir, "plan.json"), "@/dev/zero", "@" + Path.Combine(dir, "missing"), Path.Combine(dir, "results"),
+        Path.Combine(dir, "results", "runs"), Path.Combine(dir, "model"), Path.Combine(dir, "model", ModelFile.FileName),
     ];
 
     private static string Token(Random rng, string dir) => rng.Next(6) switch
@@ -353,6 +384,9 @@ public static class FuzzTargets
             for (int e = 1 + rng.Next(3); e > 0; e--) MutateArgs(args, rng, dir);
         }
         KeepWritesInScratch(args, dir);
+        // The results folder and saved model of the analysis templates, written only when an argument names them.
+        if (args.Any(a => a.Contains(Path.Combine(dir, "results"), StringComparison.Ordinal) || a.Contains(Path.Combine(dir, "model"), StringComparison.Ordinal)))
+            WriteValidOutputs(dir);
         string[] argv = [.. args];
         return new FuzzCase("rhmlab " + string.Join(' ', argv.Select(a => a.Contains(' ') || a.Length == 0 ? $"'{a}'" : a)), () => CliCheck(argv), CliCost(argv));
     }
@@ -427,7 +461,8 @@ public static class FuzzTargets
     /// stderr line starting "rhmlab: error: ", the last one (then <see cref="CliRejection"/> is thrown, to count it);
     /// the other documented exit codes are 0, 1 (a sweep with failed runs) and 3 (a diverged run); no stack trace
     /// ever appears. The only other stderr lines allowed are progress lines, which --json sends there ("epoch ...",
-    /// "sweep: ..."), so a run that fails after it started still ends with its one error line.
+    /// "sweep: ..."), and the one-line warnings of files skipped ("rhmlab: warning: ..."), so a run that fails
+    /// after it started still ends with its one error line.
     /// </summary>
     public static void CliCheck(string[] args)
     {
@@ -443,10 +478,11 @@ public static class FuzzTargets
         {
             case 2:
                 var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                bool progressOnly = lines.SkipLast(1).All(l => l.StartsWith("epoch ", StringComparison.Ordinal) || l.StartsWith("sweep: ", StringComparison.Ordinal));
+                bool progressOnly = lines.SkipLast(1).All(l => l.StartsWith("epoch ", StringComparison.Ordinal) || l.StartsWith("sweep: ", StringComparison.Ordinal)
+                    || l.StartsWith("rhmlab: warning: ", StringComparison.Ordinal));
                 if (lines.Length == 0 || !lines[^1].StartsWith("rhmlab: error: ", StringComparison.Ordinal) || !progressOnly)
                     throw new FuzzViolation($"exit 2 without exactly one 'rhmlab: error:' line on stderr:\n{err}");
-                throw new CliRejection();
+                throw new CliRejection(lines[^1]);
             case 0 or 1 or 3:
                 return;
             default:
@@ -523,6 +559,10 @@ public static class FuzzTargets
                         || Over("--nc", 8, 8) || Over("--m", 8, 8) || Over("--v", 8, 8) || Over("--L", 3, 3) || Over("--s", 3, 2);
                     return big ? "a long step benchmark" : null;
                 }
+                case "results" or "pstar" or "plot" or "report":
+                    return AnalysisCost(args[0], positional, Over);
+                case "sensitivity":
+                    return SensitivityCost(positional);
                 default:
                     return null;
             }

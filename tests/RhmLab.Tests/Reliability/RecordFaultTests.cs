@@ -73,6 +73,8 @@ public sealed class RecordFaultTests : IDisposable
         ("another run's record", (_, other) => Encoding.UTF8.GetBytes(other)),
         ("config edited", (text, _) => Edit(text, o => o["config"]!["lr"] = 0.2)),
         ("run_hash a number", (text, _) => Edit(text, o => o["run_hash"] = 12345)),
+        // Found by the fuzzer: JsonObject threw ArgumentException on the second key, which stopped the whole sweep.
+        ("a duplicate key", (text, _) => Encoding.UTF8.GetBytes(text.Insert(text.IndexOf('{') + 1, "\"diverged\": false, "))),
     ];
 
     private static byte[] Edit(string text, Action<JsonObject> edit)
