@@ -171,7 +171,7 @@ public static class ModelFile
             if (grammar.Version != run.Version)
                 throw new InvalidDataException($"were drawn by generator {grammar.Version.Name()} but the config says {run.Version.Name()}");
 
-            var net = new Network<float>(run.Rhm, run.Network, config.StreamSeed(config.InitSeed), matMul ?? MatMulProviders.FromEnvironment(config.Threads));
+            var net = new Network<float>(run.Rhm, run.Network, config.StreamSeed(config.InitSeed), matMul ?? RunExecutor.Provider(config));
             for (int k = 0; k < net.Depth; k++)
             {
                 var l = net.Layers[k];
