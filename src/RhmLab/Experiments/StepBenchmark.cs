@@ -92,7 +92,7 @@ public static class StepBenchmark
         var pass = net.CreatePass(rows);
         int d = rhm.InputLength;
         // The baseline cycles through pre-drawn batches: a permutation for bp, 64 (anchor, positive, negative) sets for clapp.
-        var batches = inBatch ? InBatchPairs(data, rhm.Classes, batch / 2, o.Seed)
+        var batches = inBatch ? PairBatches(data, rhm.Classes, batch / 2, o.Seed, negatives: false)
             : clapp ? PairBatches(data, rhm.Classes, batch, o.Seed) : ShuffledBatches(n, batch, o.Seed);
         var tokens = new int[rows * d];
         var labels = new int[rows];
@@ -157,43 +157,25 @@ public static class StepBenchmark
         return Enumerable.Range(0, count).Select(b => order.AsSpan(b * batch, batch).ToArray()).ToArray();
     }
 
-    private static int[][] PairBatches(Dataset data, int classes, int batch, long seed)
+    // The baseline's 64 pre-drawn sets of B anchors, then a positive of each, then (triplets) a negative of each.
+    // In-batch sets have no negative block: the rule takes negatives from the batch.
+    private static int[][] PairBatches(Dataset data, int classes, int anchors, long seed, bool negatives = true)
     {
         var rng = Rng.ForStream(seed, "pairs");
         var sampler = new PairSampler(data.Labels, classes, rng);
         var result = new int[64][];
         for (int b = 0; b < result.Length; b++)
         {
-            var idx = new int[3 * batch];
-            for (int i = 0; i < batch; i++)
+            var idx = new int[(negatives ? 3 : 2) * anchors];
+            for (int i = 0; i < anchors; i++)
             {
                 int a = rng.NextInt(data.Count);
                 idx[i] = a;
                 int p = sampler.Positive(a);
+                idx[anchors + i] = p >= 0 ? p : a;
+                if (!negatives) continue;
                 int q = sampler.Negative(a);
-                idx[batch + i] = p >= 0 ? p : a;
-                idx[2 * batch + i] = q >= 0 ? q : a;
-            }
-            result[b] = idx;
-        }
-        return result;
-    }
-
-    // 64 pre-drawn in-batch sets, as for triplets: n random data, then a positive of each.
-    private static int[][] InBatchPairs(Dataset data, int classes, int pairs, long seed)
-    {
-        var rng = Rng.ForStream(seed, "pairs");
-        var sampler = new PairSampler(data.Labels, classes, rng);
-        var result = new int[64][];
-        for (int b = 0; b < result.Length; b++)
-        {
-            var idx = new int[2 * pairs];
-            for (int i = 0; i < pairs; i++)
-            {
-                int a = rng.NextInt(data.Count);
-                int p = sampler.Positive(a);
-                idx[i] = a;
-                idx[pairs + i] = p >= 0 ? p : a;
+                idx[2 * anchors + i] = q >= 0 ? q : a;
             }
             result[b] = idx;
         }

@@ -72,9 +72,16 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
     protected override void ComputeHiddenGrads(ForwardPass<T> pass, ReadOnlySpan<int> labels, StepStats stats)
     {
         var net = Net;
-        int b = _options.InBatch ? PairInBatch(pass.Batch, labels) : pass.Batch / 3;
-        if (!_options.InBatch)
+        int b;
+        if (_options.InBatch)
         {
+            // Every row is an anchor; InBatchPairing says whose partner and negative it has.
+            b = pass.Batch;
+            InBatchPairing.Pair(labels[..b], _options.Negatives, _options.ShiftNegatives, _partner, _negative, _hasPos, _hasNeg);
+        }
+        else
+        {
+            b = pass.Batch / 3;
             for (int i = 0; i < b; i++)
             {
                 _hasPos[i] = labels[b + i] >= 0;
@@ -138,12 +145,5 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
             System.Numerics.Tensors.TensorPrimitives.Add(g, stackedGrad.Slice((2 * anchors + r) * units, units), g);
         }
         return loss;
-    }
-
-    // In-batch: every row is an anchor (InBatchPairing says whose partner and negative it has).
-    private int PairInBatch(int rows, ReadOnlySpan<int> labels)
-    {
-        InBatchPairing.Pair(labels[..rows], _options.Negatives, _options.ShiftNegatives, _partner, _negative, _hasPos, _hasNeg);
-        return rows;
     }
 }
