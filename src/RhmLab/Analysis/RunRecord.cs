@@ -95,9 +95,7 @@ public sealed class RunRecord
     public static RunRecord Parse(string json, string path, string runId)
     {
         JsonNode? root;
-        // Duplicate keys are refused while parsing: JsonObject would otherwise throw ArgumentException on first
-        // access, which no reader of records expects, so one edited file stopped a whole analysis.
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
+        try { root = JsonNode.Parse(json, documentOptions: Experiments.RunResult.RecordParsing); }
         catch (JsonException e) { throw new InvalidDataException($"not valid JSON ({FirstLine(e.Message)})"); }
         if (root is not JsonObject o) throw new InvalidDataException("not a JSON object");
         if (o["format"] is JsonNode f && !(f is JsonValue fv && fv.TryGetValue(out string? fs) && fs == "rhmlab-run"))

@@ -21,7 +21,9 @@ public static class RunHash
     /// <summary>Number of hex digits kept (64 bits: collisions are negligible for any realistic sweep).</summary>
     public const int Length = 16;
 
-    private static readonly Lazy<JsonObject> Defaults = new(() => new RunConfig().ToJson());
+    // Each option's default value as canonical JSON, written once: a sweep hashes every point and every record.
+    private static readonly Lazy<Dictionary<string, string>> Defaults = new(() =>
+        new RunConfig().ToJson().ToDictionary(kv => kv.Key, kv => Canonical(kv.Value), StringComparer.Ordinal));
 
     /// <summary>The hash of a config.</summary>
     public static string Of(RunConfig config)
@@ -41,7 +43,7 @@ public static class RunHash
         var kept = new JsonObject();
         foreach (var (key, value) in config)
         {
-            if (defaults.TryGetPropertyValue(key, out var d) && Canonical(d) == Canonical(value)) continue;
+            if (defaults.TryGetValue(key, out var d) && d == Canonical(value)) continue;
             kept[key] = value?.DeepClone();
         }
         return OfCanonical(Canonical(kept));

@@ -14,6 +14,13 @@ namespace RhmLab.Experiments;
 /// </summary>
 public sealed class RunResult
 {
+    /// <summary>
+    /// How every reader of run records parses them: a duplicate key is refused while parsing, because JsonObject
+    /// would otherwise throw ArgumentException on first access, which no reader expects, and one edited file stopped
+    /// a whole sweep or analysis instead of being skipped.
+    /// </summary>
+    internal static readonly JsonDocumentOptions RecordParsing = new() { AllowDuplicateProperties = false };
+
     /// <summary>Rule name.</summary>
     public required string Rule { get; init; }
     /// <summary>The resolved run.</summary>

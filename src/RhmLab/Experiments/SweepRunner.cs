@@ -227,9 +227,7 @@ public static class SweepStore
         catch (DirectoryNotFoundException) { return null; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problem = $"cannot be read ({OneLine(e.Message)})"; return null; }
         JsonNode? node;
-        // A duplicate key must make the record invalid here: JsonObject would throw ArgumentException on first
-        // access, which stopped the whole sweep instead of running this one run again.
-        try { node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
+        try { node = JsonNode.Parse(text, documentOptions: RunResult.RecordParsing); }
         catch (JsonException e) { problem = $"not valid JSON ({OneLine(e.Message)})"; return null; }
         problem = RecordProblem(node, hash);
         return problem is null ? (JsonObject)node! : null;
