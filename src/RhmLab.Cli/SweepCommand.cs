@@ -24,10 +24,11 @@ internal static class SweepCommand
         var staleAfter = new Option<double>("--stale-after") { Description = "Seconds after which a claim without heartbeat is taken over", DefaultValueFactory = _ => 600 };
         var noWait = new Option<bool>("--no-wait") { Description = "Do not wait for runs that other processes are executing" };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the runs and their state; run nothing" };
+        var compact = new Option<bool>("--compact") { Description = "Write compact run records (no learning curves, no indentation), e.g. for results kept in a repository" };
 
         var cmd = new Command("sweep", "Run a sweep plan: every point once, in parallel, resumable, shardable");
         cmd.Arguments.Add(plan);
-        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun, compact }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string planPath = parse.GetValue(plan)!;
@@ -45,7 +46,7 @@ internal static class SweepCommand
             return new SweepSession(stdout, stderr, asJson).Run(sweepPlan, planPath, part, new SweepOptions
             {
                 OutDir = outDir, Jobs = jobCount, Shard = part, StaleAfter = TimeSpan.FromSeconds(stale),
-                WaitForOthers = !parse.GetValue(noWait),
+                WaitForOthers = !parse.GetValue(noWait), Compact = parse.GetValue(compact),
             });
         });
         return cmd;
@@ -61,6 +62,7 @@ internal static class SweepCommand
 
     private static int DryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
     {
+        if (plan.Search != null) return SearchDryRun(w, plan, shard, outDir, asJson);
         var rows = new JsonArray();
         foreach (var p in plan.PointsOf(shard))
         {
@@ -74,6 +76,33 @@ internal static class SweepCommand
         }
         if (asJson) w.WriteLine(new JsonObject { ["plan_points"] = plan.Points.Count, ["runs"] = rows }.ToJsonString());
         else w.WriteLine($"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
+        return 0;
+    }
+
+    /// <summary>A search plan's dry run: each configuration's finished sizes, seed-mean errors and next step.</summary>
+    private static int SearchDryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
+    {
+        var search = plan.Search!;
+        var rows = new JsonArray();
+        var units = SearchRunner.UnitsOf(plan).Where(u => shard is null || shard.Contains(u.Index)).ToList();
+        foreach (var unit in units)
+        {
+            var state = SearchRunner.State(unit, search, outDir);
+            var step = state.Step;
+            rows.Add(new JsonObject
+            {
+                ["index"] = unit.Index, ["configuration"] = unit.Label, ["seeds"] = unit.Seeds.Count,
+                ["status"] = step.Status, ["next_train"] = step.Next, ["below"] = step.Below, ["above"] = step.Above,
+                ["levels"] = new JsonArray(state.Levels.Select(l => (JsonNode?)new JsonObject { ["train"] = l.Train, ["mean_error"] = l.MeanError }).ToArray()),
+            });
+            if (!asJson)
+            {
+                string levels = string.Join(" ", state.Levels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Train}:{l.MeanError:F3}")));
+                w.WriteLine($"{unit.Index,5} {step.Status,-13} next={(step.Next?.ToString(CultureInfo.InvariantCulture) ?? "-"),-7} {unit.Label} [{levels}]");
+            }
+        }
+        if (asJson) w.WriteLine(new JsonObject { ["plan_points"] = plan.Points.Count, ["configurations"] = rows }.ToJsonString());
+        else w.WriteLine($"sweep: P* search of {rows.Count} configurations (threshold {search.Threshold.ToString(CultureInfo.InvariantCulture)} of chance, {search.Measure}); nothing was run (--dry-run)");
         return 0;
     }
 
@@ -123,22 +152,37 @@ internal static class SweepCommand
             var options = new SweepOptions
             {
                 OutDir = baseOptions.OutDir, Jobs = baseOptions.Jobs, Shard = baseOptions.Shard, StaleAfter = baseOptions.StaleAfter,
-                WaitForOthers = baseOptions.WaitForOthers, OnEvent = OnEvent,
+                WaitForOthers = baseOptions.WaitForOthers, OnEvent = OnEvent, Compact = baseOptions.Compact,
             };
-            var runner = new SweepRunner(plan, options);
-            var p = runner.Progress;
-            Line($"sweep: {planPath}: {plan.Points.Count} points{(shard is null ? "" : $", shard {shard}: {p.Total} runs")}; {options.Jobs} at once; results in {options.OutDir}");
-
             SweepSummary? summary = null;
             Exception? error = null;
-            var worker = new Thread(() =>
+            Thread worker;
+            if (plan.Search is { } search)
             {
-                try { summary = runner.Run(cts.Token); }
-                catch (Exception e) { error = e; }
-            }) { IsBackground = true, Name = "sweep" };
-            worker.Start();
-            if (Interactive()) ShowBar(worker, p);
-            else ShowLines(worker, p);
+                var searcher = new SearchRunner(plan, options);
+                Line($"sweep: {planPath}: P* search ({search.Measure}) of {searcher.Units.Count} configurations{(shard is null ? "" : $" (shard {shard})")}, {plan.Points.Count / Math.Max(1, SearchRunner.UnitsOf(plan).Count)} seeds each; {options.Jobs} at once; results in {options.OutDir}");
+                worker = new Thread(() =>
+                {
+                    try { summary = searcher.Run(cts.Token); }
+                    catch (Exception e) { error = e; }
+                }) { IsBackground = true, Name = "search" };
+                worker.Start();
+                ShowLines(worker, () => searcher.Status());
+            }
+            else
+            {
+                var runner = new SweepRunner(plan, options);
+                var p = runner.Progress;
+                Line($"sweep: {planPath}: {plan.Points.Count} points{(shard is null ? "" : $", shard {shard}: {p.Total} runs")}; {options.Jobs} at once; results in {options.OutDir}");
+                worker = new Thread(() =>
+                {
+                    try { summary = runner.Run(cts.Token); }
+                    catch (Exception e) { error = e; }
+                }) { IsBackground = true, Name = "sweep" };
+                worker.Start();
+                if (Interactive()) ShowBar(worker, p);
+                else ShowLines(worker, () => Status(p));
+            }
             worker.Join();
             FlushNotes();
             if (error != null) throw error;
@@ -175,7 +219,7 @@ internal static class SweepCommand
             $"{p.Done}/{p.Total} done, {p.Running} running, {p.Failed} failed, eta {Duration(p.Total == p.Settled ? TimeSpan.Zero : p.Eta)}";
 
         /// <summary>Plain lines for logs and batch jobs: on change at most every 5 s, and at least every minute.</summary>
-        private void ShowLines(Thread worker, SweepProgress p)
+        private void ShowLines(Thread worker, Func<string> statusOf)
         {
             var last = DateTime.UtcNow;
             string lastStatus = "";
@@ -183,7 +227,7 @@ internal static class SweepCommand
             {
                 FlushNotes();
                 var now = DateTime.UtcNow;
-                string status = Status(p);
+                string status = statusOf();
                 if ((status != lastStatus && now - last >= TimeSpan.FromSeconds(5)) || now - last >= TimeSpan.FromMinutes(1))
                 {
                     Line("sweep: " + status);

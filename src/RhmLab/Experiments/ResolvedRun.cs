@@ -80,8 +80,31 @@ public sealed class ResolvedRun
         ScheduleKind = Schedule.Parse(c.Schedule);
         if (c.Batch < 1) throw new ArgumentException($"batch: must be >= 1 (got {c.Batch})");
         // Layer-wise ICA fits everything before the first epoch, so one epoch is the whole run.
-        Epochs = c.Epochs ?? (Unsupervised ? 1 : SelfSupervised ? (Rhm.Depth <= 2 ? 400 : Rhm.Depth == 3 ? 1000 : 1500) : 500);
+        if (c.Epochs is int givenEpochs && givenEpochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {givenEpochs})");
+        StepsPerEpoch = (long)Math.Ceiling((double)Train / Trainer<float>.DataPerStep(c.ClappPairing == "in-batch" ? RuleInput.InBatchPairs : RuleInput.Labelled, (int)Math.Min(c.Batch, Train)));
+        if (c.Updates is long updates)
+        {
+            if (updates < 1) throw new ArgumentException($"updates: must be >= 1 (got {updates})");
+            if (Unsupervised) throw new ArgumentException($"updates: the {Rule} rule fits its layers before training and takes no update budget (leave updates out)");
+            long byUpdates = (updates + StepsPerEpoch - 1) / StepsPerEpoch;
+            if (byUpdates > 10_000_000) throw new ArgumentException($"updates: {updates} updates at {StepsPerEpoch} per epoch would be more than 10000000 epochs");
+            Epochs = (int)Math.Max(c.Epochs ?? DefaultEpochs(Unsupervised, SelfSupervised, Rhm.Depth), byUpdates);
+        }
+        else Epochs = c.Epochs ?? DefaultEpochs(Unsupervised, SelfSupervised, Rhm.Depth);
         if (Epochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {Epochs})");
+        ProbeStop = c.ProbeStop == "on";
+        if (ProbeStop)
+        {
+            if (!SelfSupervised && !Unsupervised)
+                throw new ArgumentException($"probe-stop: the {Rule} rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules");
+            if (c.ProbeStopEvery < 1) throw new ArgumentException($"probe-stop-every: must be >= 1 (got {c.ProbeStopEvery})");
+            if (c.ProbeStopWindow < 1) throw new ArgumentException($"probe-stop-window: must be >= 1 (got {c.ProbeStopWindow})");
+            if (!(c.ProbeStopHoldout > 0 && c.ProbeStopHoldout < 1)) throw new ArgumentException($"probe-stop-holdout: must be in (0, 1) (got {c.ProbeStopHoldout})");
+            if (Train * c.ProbeStopHoldout < 1 || Train * (1 - c.ProbeStopHoldout) < 1)
+                throw new ArgumentException($"probe-stop-holdout: {c.ProbeStopHoldout} of train = {Train} leaves no datum on one side");
+        }
+        if (c.ProbeStopTol < 0) throw new ArgumentException($"probe-stop-tol: must be >= 0 (got {c.ProbeStopTol})");
+        if (c.ProbeStopMinEpochs < 0) throw new ArgumentException($"probe-stop-min-epochs: must be >= 0 (got {c.ProbeStopMinEpochs})");
         StopLoss = c.StopLoss ?? (SelfSupervised || Unsupervised ? 0 : 1e-3);
         if (StopLoss < 0) throw new ArgumentException($"stop-loss: must be >= 0 (got {StopLoss})");
         if (c.WpredDecay < 0) throw new ArgumentException($"wpred-decay: must be >= 0 (got {c.WpredDecay})");
@@ -171,6 +194,14 @@ public sealed class ResolvedRun
         ? 0.1
         : RunOptions.SelfSupervisedRules.Contains(rule) && depth >= 3 ? 3e-3 : 1e-2;
 
+    /// <summary>
+    /// The epoch budget when neither <c>epochs</c> nor <c>updates</c> is given (ALGORITHMS.md §2.4): 500 for supervised
+    /// rules; for self-supervised rules 400 at L ≤ 2, 1000 at L = 3 and 1500 deeper; one for layer-wise ICA, which
+    /// fits every layer before the first epoch.
+    /// </summary>
+    public static int DefaultEpochs(bool unsupervised, bool selfSupervised, int depth) =>
+        unsupervised ? 1 : selfSupervised ? (depth <= 2 ? 400 : depth == 3 ? 1000 : 1500) : 500;
+
     /// <summary>The rules built on the CLAPP objective (the ones that take <c>clapp-pairing</c>).</summary>
     public static IReadOnlyList<string> ClappRules { get; } = ["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc"];
 
@@ -213,6 +244,12 @@ public sealed class ResolvedRun
     public bool Unsupervised { get; }
     /// <summary>Maximum epochs.</summary>
     public int Epochs { get; }
+    /// <summary>Optimiser updates per epoch: ⌈P / data per step⌉.</summary>
+    public long StepsPerEpoch { get; }
+    /// <summary>Whether the run stops when its held-out top-layer probe has converged.</summary>
+    public bool ProbeStop { get; }
+    /// <summary>The probe-stop criterion of the config.</summary>
+    public ProbeConvergenceOptions ProbeStopOptions => new(Config.ProbeStopWindow, Config.ProbeStopTol, Config.ProbeStopMinEpochs);
     /// <summary>Train-loss stopping threshold (0: never).</summary>
     public double StopLoss { get; }
     /// <summary>Representation of multi-position layers for local losses.</summary>

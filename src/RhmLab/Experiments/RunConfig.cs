@@ -88,6 +88,23 @@ public sealed class RunConfig
     public int? Epochs { get; set; }
     /// <summary>Stop when the epoch-mean train loss is below this (0 disables; null: 1e-3 supervised, 0 self-supervised).</summary>
     public double? StopLoss { get; set; }
+    /// <summary>
+    /// Budget in optimiser updates (null: none): the maximum epochs become max(epochs, ⌈updates / steps per epoch⌉),
+    /// so that a small training set, with few steps per epoch, still gets this many updates.
+    /// </summary>
+    public long? Updates { get; set; }
+    /// <summary>Stop when the top-layer probe has converged: off or on (docs/STOPPING.md).</summary>
+    public string ProbeStop { get; set; } = "off";
+    /// <summary>Probe-stop: epochs between two evaluations of the held-out probe.</summary>
+    public int ProbeStopEvery { get; set; } = 10;
+    /// <summary>Probe-stop: evaluations without an improvement larger than <see cref="ProbeStopTol"/> before stopping.</summary>
+    public int ProbeStopWindow { get; set; } = 10;
+    /// <summary>Probe-stop: the improvement of the held-out probe error that counts as progress.</summary>
+    public double ProbeStopTol { get; set; } = 0.01;
+    /// <summary>Probe-stop: the fraction of the training set held out to measure the probe (never the test set).</summary>
+    public double ProbeStopHoldout { get; set; } = 0.2;
+    /// <summary>Probe-stop: no plateau stop before this epoch (an error of 0 still stops).</summary>
+    public int ProbeStopMinEpochs { get; set; }
     /// <summary>Evaluate the test error every this many epochs (0: only at the end).</summary>
     public int EvalEvery { get; set; } = 10;
     /// <summary>DFA top layer: random or true.</summary>

@@ -20,15 +20,26 @@ public sealed class SweepPlan
     /// <summary>Largest number of points a plan may have (each point is resolved when the plan is read).</summary>
     public const int MaxPoints = 100_000;
 
-    private static readonly string[] TopLevelKeys = ["grid", "fixed", "description"];
+    private static readonly string[] TopLevelKeys = ["grid", "fixed", "description", "search"];
 
-    private SweepPlan(JsonObject source, IReadOnlyList<KeyValuePair<string, JsonArray>> grid, JsonObject fixedOptions, IReadOnlyList<SweepPoint> points)
+    private SweepPlan(JsonObject source, IReadOnlyList<KeyValuePair<string, JsonArray>> grid, JsonObject fixedOptions, IReadOnlyList<SweepPoint> points, PStarSearchOptions? search = null)
     {
+        Search = search;
         Source = source;
         Grid = grid;
         Fixed = fixedOptions;
         Points = points;
     }
+
+    /// <summary>
+    /// The adaptive P* search (<c>"search"</c>), or null for a plain grid. In a search plan each point stands for one
+    /// configuration and seed at the search's first P; <see cref="SearchRunner"/> chooses the other sizes.
+    /// </summary>
+    public PStarSearchOptions? Search { get; }
+
+    /// <summary>A plan holding given points (the runs of one search step), for <see cref="SweepRunner"/>.</summary>
+    internal static SweepPlan FromPoints(SweepPlan parent, IReadOnlyList<SweepPoint> points) =>
+        new(parent.Source, parent.Grid, parent.Fixed, points);
 
     /// <summary>The plan as written (comments dropped).</summary>
     public JsonObject Source { get; }
@@ -71,6 +82,7 @@ public sealed class SweepPlan
         if (top["description"] is { } desc && (desc is not JsonValue dv || !dv.TryGetValue(out string? _)))
             throw new ArgumentException($"{where}: description: expected a string");
 
+        PStarSearchOptions? search = top["search"] is { } searchNode ? PStarSearchOptions.Parse(searchNode, where) : null;
         var fixedOptions = new JsonObject();
         var canonicalOwner = new Dictionary<string, string>(StringComparer.Ordinal);   // option key -> field that sets it
         if (top["fixed"] is { } fixedNode)
@@ -107,6 +119,11 @@ public sealed class SweepPlan
             }
         }
 
+        if (search != null)
+            foreach (string key in (string[])["train", "train-x"])
+                if (canonicalOwner.TryGetValue(key, out string? field))
+                    throw new ArgumentException($"{where}: {field}: a plan with \"search\" chooses P itself (leave train and train-x out)");
+
         long count = 1;
         foreach (var (key, values) in grid)
         {
@@ -138,7 +155,17 @@ public sealed class SweepPlan
             foreach (var (key, value) in fixedOptions) Set(config, key, value);
             foreach (var (key, value) in values) Set(config, key, value);
             ResolvedRun run;
-            try { run = ResolvedRun.Resolve(config); }
+            try
+            {
+                if (search != null)
+                {
+                    // A search point stands for its configuration at the first P, with the test size of all its runs.
+                    var (start, _, _, test) = PStarSearch.Range(new RhmLab.Rhm.RhmParameters(config.Nc, config.M, config.V, config.S, config.L), search, config.Test);
+                    config.Train = start;
+                    config.Test = test;
+                }
+                run = ResolvedRun.Resolve(config);
+            }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException)
             {
                 string at = label.Length > 0 ? $"point {index} ({label})" : $"point {index}";
@@ -150,7 +177,7 @@ public sealed class SweepPlan
             byHash[hash] = index;
             points.Add(new SweepPoint(index, values, config, run, hash, label));
         }
-        return new SweepPlan(top, grid, fixedOptions, points);
+        return new SweepPlan(top, grid, fixedOptions, points, search);
     }
 
     /// <summary>Applies one plan option (a run option or <c>nmv</c>) to a config.</summary>

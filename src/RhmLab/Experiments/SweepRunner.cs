@@ -36,6 +36,15 @@ public sealed class SweepOptions
     /// <summary>Executes one run (null: <see cref="RunExecutor.Execute"/>); tests substitute it to count or fail runs.</summary>
     public Func<ResolvedRun, CancellationToken, RunResult>? Execute { get; init; }
 
+    /// <summary>
+    /// Write compact records: no learning curves, no indentation (a tenth of the size), for results kept in a
+    /// repository. Everything the analyses read is kept; the curves can be recomputed by running the config again.
+    /// </summary>
+    public bool Compact { get; init; }
+
+    /// <summary>Whether the sweep writes the plan's manifest (a search writes its own once, not one per step).</summary>
+    internal bool WriteManifest { get; init; } = true;
+
     /// <summary>Called on every change of a run's state, from the worker threads.</summary>
     public Action<SweepEvent>? OnEvent { get; init; }
 
@@ -336,14 +345,7 @@ public sealed class SweepRunner
         var sw = System.Diagnostics.Stopwatch.StartNew();
         string outDir = _options.OutDir;
         Directory.CreateDirectory(Path.Combine(outDir, "runs"));
-        AtomicFile.DeleteAbandoned(outDir, SweepStore.ManifestFile, WriterGone, _options.StaleAfter);
-        // Every shard writes the same bytes, so concurrent writers are harmless.
-        try { AtomicFile.WriteAllText(Path.Combine(outDir, SweepStore.ManifestFile), SweepStore.Manifest(_plan).ToJsonString(SweepStore.Indented) + "\n"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The temporary file's name in the system message would only confuse: say which file, and what to do.
-            throw new IOException($"cannot write {SweepStore.ManifestFile} in '{outDir}' ({Reason(e)}); nothing was run: free space or fix permissions, then run the same command again", e);
-        }
+        if (_options.WriteManifest) WriteManifest(_plan, _options, outDir);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _stop = stop;
@@ -380,6 +382,18 @@ public sealed class SweepRunner
             Elapsed = sw.Elapsed,
             Failures = _failures.OrderBy(f => f.Hash, StringComparer.Ordinal).ToList(),
         };
+    }
+
+    /// <summary>Writes sweep.json (every shard writes the same bytes, so concurrent writers are harmless).</summary>
+    internal static void WriteManifest(SweepPlan plan, SweepOptions options, string outDir)
+    {
+        AtomicFile.DeleteAbandoned(outDir, SweepStore.ManifestFile, WriterGone, options.StaleAfter);
+        try { AtomicFile.WriteAllText(Path.Combine(outDir, SweepStore.ManifestFile), SweepStore.Manifest(plan).ToJsonString(SweepStore.Indented) + "\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temporary file's name in the system message would only confuse: say which file, and what to do.
+            throw new IOException($"cannot write {SweepStore.ManifestFile} in '{outDir}' ({Reason(e)}); nothing was run: free space or fix permissions, then run the same command again", e);
+        }
     }
 
     private void Work(ConcurrentQueue<SweepPoint> queue, ConcurrentQueue<SweepPoint> waiting, CancellationToken cancel)
@@ -542,10 +556,11 @@ public sealed class SweepRunner
                 Emit(point, SweepRunState.Failed, message);
                 return;
             }
-            var record = result.ToJson(curves: true);
+            var record = result.ToJson(curves: !_options.Compact);
             record["run_hash"] = point.Hash;
             record["sweep_point"] = point.Values.DeepClone();
-            try { AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ResultFile), record.ToJsonString(SweepStore.Indented) + "\n"); }
+            string text = _options.Compact ? record.ToJsonString() : record.ToJsonString(SweepStore.Indented);
+            try { AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ResultFile), text + "\n"); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 TryAppend(dir, "failed", "error=result-not-written");

@@ -112,6 +112,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int? divergedEpoch = null;
         int epochs = run.Epochs;
         double stopLoss = run.StopLoss;
+        var convergence = run.ProbeStop ? new ProbeConvergence(run.ProbeStopOptions) : null;
 
         for (int epoch = 0; epoch < epochs; epoch++)
         {
@@ -187,11 +188,21 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (!labelled) AddCollapseDiagnostics(comp);
                 else if (Rule.Name != "bp") AddUpdateCosines(comp, pass, tokens, labels);
             }
+            string? converged = null;
+            if (convergence != null && (epoch + 1) % c.ProbeStopEvery == 0)
+            {
+                double heldOut = HeldOutProbeError();
+                comp["probe_stop_error"] = heldOut;
+                converged = convergence.Observe(epoch + 1, heldOut);
+                // The stopping checkpoint is the run's last epoch: its test error must be logged like the others.
+                if (converged != null && testError is null && Data.Test.Count > 0) testError = TopProbeError();
+            }
             foreach (var (key, value) in Rule.Diagnostics()) comp[key] = value;
             logs.Add(new EpochLog(epoch + 1, trainLoss, labelled ? 1 - (double)correct / seen : double.NaN,
                 testError, lr, sw.Elapsed.TotalSeconds, comp));
             observer?.OnEpoch(logs[^1], epochs);
             if (stopLoss > 0 && trainLoss < stopLoss) { stop = "train-loss"; break; }
+            if (converged != null) { stop = converged; break; }
         }
         return new TrainingOutcome(logs, stop, divergedEpoch, sw.Elapsed.TotalSeconds);
     }
@@ -254,6 +265,48 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int cols = xtr.Length / Data.Train.Count;
         var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
         return probe.Error(xte, Data.Test.Count, Data.Test.Labels);
+    }
+
+    private int[]? _heldOut, _fitRows;
+
+    /// <summary>
+    /// The probe-stop measure: the top-layer ridge probe fitted on the training data less a held-out part
+    /// (<c>probe-stop-holdout</c>, drawn once from the <c>probe-stop</c> stream of the probe seed) and its error on
+    /// that part. The test set never decides when a run stops, so the reported test error is not selected on.
+    /// </summary>
+    public double HeldOutProbeError()
+    {
+        var train = Data.Train;
+        if (_heldOut == null)
+        {
+            int n = train.Count;
+            int h = Math.Clamp((int)Math.Round(n * Run.Config.ProbeStopHoldout), 1, n - 1);
+            var order = new int[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            Rng.ForStream(Run.Config.StreamSeed(Run.Config.ProbeSeed), "probe-stop").Shuffle(order.AsSpan());
+            _heldOut = order[..h];
+            _fitRows = order[h..];
+            Array.Sort(_heldOut);
+            Array.Sort(_fitRows);
+        }
+        var x = Representation(train, Network.Depth);
+        int cols = x.Length / train.Count;
+        var (xf, yf) = Rows(x, cols, train.Labels, _fitRows!);
+        var (xh, yh) = Rows(x, cols, train.Labels, _heldOut);
+        var probe = RidgeProbe.Fit(xf, yf.Length, cols, yf, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
+        return probe.Error(xh, yh.Length, yh);
+
+        static (float[] X, int[] Y) Rows(float[] x, int cols, ReadOnlySpan<int> labels, int[] rows)
+        {
+            var xs = new float[(long)rows.Length * cols];
+            var ys = new int[rows.Length];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                x.AsSpan(rows[i] * cols, cols).CopyTo(xs.AsSpan(i * cols, cols));
+                ys[i] = labels[rows[i]];
+            }
+            return (xs, ys);
+        }
     }
 
     /// <summary>Collapse diagnostics (§4.7) of every layer on up to 1024 training data: dead units and effective rank.</summary>
@@ -331,7 +384,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
 /// <summary>The result of <see cref="Trainer{T}.Train"/>.</summary>
 /// <param name="Epochs">One log per epoch run.</param>
-/// <param name="StopReason"><c>train-loss</c>, <c>max-epochs</c> or <c>diverged</c>.</param>
+/// <param name="StopReason"><c>train-loss</c>, <c>probe-converged</c>, <c>probe-plateau</c>, <c>max-epochs</c> or <c>diverged</c>.</param>
 /// <param name="DivergedEpoch">The epoch whose loss or weights became non-finite, if any.</param>
 /// <param name="Seconds">Training wall time.</param>
 public sealed record TrainingOutcome(IReadOnlyList<EpochLog> Epochs, string StopReason, int? DivergedEpoch, double Seconds)
