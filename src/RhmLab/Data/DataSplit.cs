@@ -84,6 +84,33 @@ public sealed class DataSplit
         return new DataSplit(Make(trainStart, train), Make(testStart, test), options, duplicates);
     }
 
+    /// <summary>
+    /// <paramref name="count"/> distinct data drawn uniformly (stream <c>validation</c> of <paramref name="seed"/>)
+    /// from the data of neither the training nor the test set: a validation set that changes neither of them, so a
+    /// run that uses one trains and is tested on exactly the data it would have without. Needs int64 indices.
+    /// </summary>
+    public static Dataset SampleDisjoint(Grammar grammar, DataSplit split, int count, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        ArgumentNullException.ThrowIfNull(split);
+        var p = grammar.Parameters;
+        if (!p.FitsInt64 || split.Train.Indices is null || split.Test.Indices is null)
+            throw new ArgumentException("probe-stop: a validation set needs P_max < 2^63 and indexed data");
+        var taken = new HashSet<long>(split.Train.Indices);
+        taken.UnionWith(split.Test.Indices);
+        long pMax = (long)p.PMax;
+        if (count < 1 || pMax - taken.Count < count)
+            throw new ArgumentException($"probe-stop-data: {count} validation data do not fit beside train and test in P_max = {p.PMax}");
+        var rng = Rng.ForStream(seed, "validation");
+        var drawn = new long[count];
+        for (int i = 0; i < count;)
+        {
+            long x = (long)rng.NextBelow((ulong)pMax);
+            if (taken.Add(x)) drawn[i++] = x;
+        }
+        return Decode(grammar, drawn);
+    }
+
     /// <summary>Decodes indices (P_max &lt; 2^63) into a token dataset.</summary>
     public static Dataset Decode(Grammar grammar, long[] indices) => Decode(grammar, indices, 1);
 

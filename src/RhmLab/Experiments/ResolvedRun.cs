@@ -99,9 +99,9 @@ public sealed class ResolvedRun
                 throw new ArgumentException($"probe-stop: the {Rule} rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules");
             if (c.ProbeStopEvery < 1) throw new ArgumentException($"probe-stop-every: must be >= 1 (got {c.ProbeStopEvery})");
             if (c.ProbeStopWindow < 1) throw new ArgumentException($"probe-stop-window: must be >= 1 (got {c.ProbeStopWindow})");
-            if (!(c.ProbeStopHoldout > 0 && c.ProbeStopHoldout < 1)) throw new ArgumentException($"probe-stop-holdout: must be in (0, 1) (got {c.ProbeStopHoldout})");
-            if (Train * c.ProbeStopHoldout < 1 || Train * (1 - c.ProbeStopHoldout) < 1)
-                throw new ArgumentException($"probe-stop-holdout: {c.ProbeStopHoldout} of train = {Train} leaves no datum on one side");
+            if (c.ProbeStopData < 1) throw new ArgumentException($"probe-stop-data: must be >= 1 (got {c.ProbeStopData})");
+            if (!Rhm.FitsInt64 || Rhm.PMax - Train - Test < c.ProbeStopData)
+                throw new ArgumentException($"probe-stop-data: {c.ProbeStopData} validation data do not fit beside train + test = {Train + Test} in P_max = {Rhm.PMax}");
         }
         if (c.ProbeStopTol < 0) throw new ArgumentException($"probe-stop-tol: must be >= 0 (got {c.ProbeStopTol})");
         if (c.ProbeStopMinEpochs < 0) throw new ArgumentException($"probe-stop-min-epochs: must be >= 0 (got {c.ProbeStopMinEpochs})");

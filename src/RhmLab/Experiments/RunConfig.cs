@@ -101,8 +101,8 @@ public sealed class RunConfig
     public int ProbeStopWindow { get; set; } = 10;
     /// <summary>Probe-stop: the improvement of the held-out probe error that counts as progress.</summary>
     public double ProbeStopTol { get; set; } = 0.01;
-    /// <summary>Probe-stop: the fraction of the training set held out to measure the probe (never the test set).</summary>
-    public double ProbeStopHoldout { get; set; } = 0.2;
+    /// <summary>Probe-stop: fresh validation data (neither training nor test data) on which the probe is measured.</summary>
+    public int ProbeStopData { get; set; } = 2000;
     /// <summary>Probe-stop: no plateau stop before this epoch (an error of 0 still stops).</summary>
     public int ProbeStopMinEpochs { get; set; }
     /// <summary>Evaluate the test error every this many epochs (0: only at the end).</summary>

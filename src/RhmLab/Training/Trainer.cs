@@ -267,46 +267,24 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return probe.Error(xte, Data.Test.Count, Data.Test.Labels);
     }
 
-    private int[]? _heldOut, _fitRows;
+    private Dataset? _validation;
 
     /// <summary>
-    /// The probe-stop measure: the top-layer ridge probe fitted on the training data less a held-out part
-    /// (<c>probe-stop-holdout</c>, drawn once from the <c>probe-stop</c> stream of the probe seed) and its error on
-    /// that part. The test set never decides when a run stops, so the reported test error is not selected on.
+    /// The probe-stop measure: the top-layer ridge probe fitted on the training set, as the final probe is, and its
+    /// error on <c>probe-stop-data</c> fresh validation data (drawn once, disjoint from training and test data). The
+    /// training data cannot serve: a self-supervised rule pairs same-class data, so even training data left out of
+    /// the probe's fit are already grouped by class (measured: held-out training error 0 at test error 0.38). The
+    /// test set never decides when a run stops, so the reported test error is not selected on.
     /// </summary>
     public double HeldOutProbeError()
     {
-        var train = Data.Train;
-        if (_heldOut == null)
-        {
-            int n = train.Count;
-            int h = Math.Clamp((int)Math.Round(n * Run.Config.ProbeStopHoldout), 1, n - 1);
-            var order = new int[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            Rng.ForStream(Run.Config.StreamSeed(Run.Config.ProbeSeed), "probe-stop").Shuffle(order.AsSpan());
-            _heldOut = order[..h];
-            _fitRows = order[h..];
-            Array.Sort(_heldOut);
-            Array.Sort(_fitRows);
-        }
-        var x = Representation(train, Network.Depth);
-        int cols = x.Length / train.Count;
-        var (xf, yf) = Rows(x, cols, train.Labels, _fitRows!);
-        var (xh, yh) = Rows(x, cols, train.Labels, _heldOut);
-        var probe = RidgeProbe.Fit(xf, yf.Length, cols, yf, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
-        return probe.Error(xh, yh.Length, yh);
-
-        static (float[] X, int[] Y) Rows(float[] x, int cols, ReadOnlySpan<int> labels, int[] rows)
-        {
-            var xs = new float[(long)rows.Length * cols];
-            var ys = new int[rows.Length];
-            for (int i = 0; i < rows.Length; i++)
-            {
-                x.AsSpan(rows[i] * cols, cols).CopyTo(xs.AsSpan(i * cols, cols));
-                ys[i] = labels[rows[i]];
-            }
-            return (xs, ys);
-        }
+        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Run.Config.ProbeStopData, Run.Config.StreamSeed(Run.Config.ProbeSeed));
+        int top = Network.Depth;
+        var xtr = Representation(Data.Train, top);
+        var xva = Representation(_validation, top);
+        int cols = xtr.Length / Data.Train.Count;
+        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
+        return probe.Error(xva, _validation.Count, _validation.Labels);
     }
 
     /// <summary>Collapse diagnostics (§4.7) of every layer on up to 1024 training data: dead units and effective rank.</summary>

@@ -27,14 +27,30 @@ public sealed class StoppingTests
     }
 
     [Theory]
-    [InlineData("bp", "on", 10, 0.2, "probe-stop: the bp rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules")]
-    [InlineData("clapp", "on", 0, 0.2, "probe-stop-every: must be >= 1 (got 0)")]
-    [InlineData("clapp", "on", 10, 1.0, "probe-stop-holdout: must be in (0, 1) (got 1)")]
-    public void ProbeStopRefusesWhatItCannotDo(string rule, string stop, int every, double holdout, string message)
+    [InlineData("bp", "on", 10, 20, "probe-stop: the bp rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules")]
+    [InlineData("clapp", "on", 0, 20, "probe-stop-every: must be >= 1 (got 0)")]
+    [InlineData("clapp", "on", 10, 0, "probe-stop-data: must be >= 1 (got 0)")]
+    [InlineData("clapp", "on", 10, 107, "probe-stop-data: 107 validation data do not fit beside train + test = 150 in P_max = 256")]
+    public void ProbeStopRefusesWhatItCannotDo(string rule, string stop, int every, int data, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.ProbeStop = stop; c.ProbeStopEvery = every; c.ProbeStopHoldout = holdout; c.Train = 100; }));
+        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.ProbeStop = stop; c.ProbeStopEvery = every; c.ProbeStopData = data; c.Train = 100; }));
         Assert.Equal(message, e.Message);
         Assert.Equal("updates: must be >= 1 (got 0)", Assert.Throws<ArgumentException>(() => Resolve(c => { c.Train = 100; c.Updates = 0; })).Message);
+    }
+
+    [Fact]
+    public void ValidationDataAreFreshAndLeaveTrainAndTestAlone()
+    {
+        var run = Resolve(c => { c.Train = 100; });
+        var grammar = RhmLab.Rhm.Grammar.Sample(run.Rhm, 1, run.Version);
+        var split = RhmLab.Data.DataSplit.Sample(grammar, 100, 50, run.SamplingOptions);
+        var again = RhmLab.Data.DataSplit.Sample(grammar, 100, 50, run.SamplingOptions);
+        var v = RhmLab.Data.DataSplit.SampleDisjoint(grammar, split, 106, 1);
+        Assert.Equal(106, v.Indices!.Distinct().Count());
+        Assert.Empty(v.Indices!.Intersect(split.Train.Indices!.Concat(split.Test.Indices!)));
+        Assert.Equal(split.Train.Indices, again.Train.Indices);
+        // Every datum left: 256 − 150 = 106, so one more cannot be drawn.
+        Assert.Throws<ArgumentException>(() => RhmLab.Data.DataSplit.SampleDisjoint(grammar, split, 107, 1));
     }
 
     [Fact]
@@ -42,8 +58,8 @@ public sealed class StoppingTests
     {
         var run = Resolve(c =>
         {
-            c.Rule = "clapp"; c.Nc = 4; c.M = 4; c.V = 4; c.L = 2; c.Train = 192; c.Test = 64; c.Epochs = 2000;
-            c.ProbeStop = "on"; c.ProbeStopEvery = 5; c.ProbeStopWindow = 4; c.EvalEvery = 0;
+            c.Rule = "clapp"; c.Nc = 4; c.M = 4; c.V = 4; c.L = 2; c.Train = 128; c.Test = 64; c.Epochs = 2000;
+            c.ProbeStop = "on"; c.ProbeStopEvery = 5; c.ProbeStopWindow = 4; c.EvalEvery = 0; c.ProbeStopData = 64;
         });
         var result = RunExecutor.Execute(run);
         Assert.Contains(result.Outcome.StopReason, new[] { "probe-converged", "probe-plateau" });
