@@ -26,6 +26,7 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
         root.Subcommands.Add(SensitivityCommand.Create(stdout));
         root.Subcommands.Add(ReproduceCommand.Create(stdout, stderr));
+        root.Subcommands.Add(CostCommand.Create(stdout, stderr));
         // No response files: "@path" would make the parser read any file to its end before anything is checked
         // (rhmlab @/dev/zero died out of memory), and run configs and sweep plans already hold long option lists.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

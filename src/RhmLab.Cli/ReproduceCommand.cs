@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.CommandLine;
 using System.Text.Json;
 using RhmLab.Analysis;
@@ -15,9 +16,11 @@ internal static class ReproduceCommand
         var scale = new Option<string>("--scale") { Description = "quick (minutes on a laptop) or paper (the paper's configurations; for a cluster)", DefaultValueFactory = _ => "quick" };
         var output = new Option<string>("--out") { Description = "Results folder (runs, figures, report.html)", DefaultValueFactory = _ => "results" };
         var jobs = new Option<int>("--jobs") { Description = "Runs in parallel", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List the figures' runs and estimate their cost (core-hours on this machine); run nothing" };
+        var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
         var cmd = new Command("reproduce", "Run the preset sweep of a figure of the paper and draw it (resumable)");
         cmd.Arguments.Add(figure);
-        foreach (var o in new Option[] { scale, output, jobs }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { scale, output, jobs, dryRun, json }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(figure)!;
@@ -27,11 +30,14 @@ internal static class ReproduceCommand
             string outDir = parse.GetValue(output)!;
             int nJobs = parse.GetValue(jobs);
             if (nJobs < 1) throw new ArgumentException($"--jobs must be >= 1 (got {nJobs})");
+            if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, presets, sc, outDir, parse.GetValue(json));
+            if (parse.GetValue(json)) throw new ArgumentException("--json: only with --dry-run (a reproduction prints its progress)");
             try { Directory.CreateDirectory(outDir); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             { throw new ArgumentException($"--out: cannot create folder '{outDir}' ({e.Message})"); }
             DataCommand.CheckWritable(Path.Combine(outDir, "report.html"), "--out");
             int exit = 0;
+            var calibration = new Lazy<CostCalibration>(() => CostCalibration.LoadOrMeasure(stdout));
             foreach (var preset in presets)
             {
                 string folder = Path.Combine(outDir, preset.Folder);
@@ -45,7 +51,7 @@ internal static class ReproduceCommand
                     AtomicFile.WriteAllText(planPath, text);
                     var plan = SweepPlan.Parse(text, planPath);
                     int code = new SweepCommand.SweepSession(stdout, stderr, json: false)
-                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs });
+                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
                     if (code != 0) exit = code;
                     if (code >= 128) return code;
                 }
@@ -58,5 +64,58 @@ internal static class ReproduceCommand
             return exit;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The figures' runs and their estimated cost. Figures that share a folder share runs (Figs. 4, 9 and 10 share
+    /// BP's), so a run is counted once, by its hash and folder; runs already in <paramref name="outDir"/> are counted
+    /// as done.
+    /// </summary>
+    private static int DryRun(TextWriter stdout, TextWriter stderr, IReadOnlyList<FigurePreset> presets, string scale, string outDir, bool asJson)
+    {
+        var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var figures = new JsonArray();
+        int runs = 0, done = 0;
+        double hours = 0, left = 0;
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var preset in presets)
+        {
+            string folder = Path.Combine(outDir, preset.Folder);
+            var plans = new JsonArray();
+            int figRuns = 0;
+            double figHours = 0;
+            for (int i = 0; i < preset.Plans.Count; i++)
+            {
+                var plan = SweepPlan.Parse(preset.Plans[i].ToJsonString(), $"{preset.Id} plan {i + 1}");
+                var estimate = PlanEstimate.Of(plan, calibration, folder);
+                var fresh = estimate.Runs.Where(r => seen.Add(preset.Folder + "/" + r.Point.Hash)).ToList();
+                double h = fresh.Sum(r => r.Cost.Seconds) / 3600, l = fresh.Where(r => !r.Done).Sum(r => r.Cost.Seconds) / 3600;
+                plans.Add(new JsonObject
+                {
+                    ["plan"] = plan.Source["description"]?.DeepClone(), ["runs"] = fresh.Count, ["expected_runs"] = estimate.Search,
+                    ["estimated_core_hours"] = h, ["remaining_core_hours"] = l,
+                });
+                if (!asJson) stdout.WriteLine(string.Create(ci, $"  {preset.Id} plan {i + 1}: {fresh.Count,6} {(estimate.Search ? "expected runs" : "runs")}, {h,8:F2} core-hours ({l:F2} left)  {plan.Source["description"]}"));
+                figRuns += fresh.Count; figHours += h;
+                runs += fresh.Count; done += fresh.Count(r => r.Done); hours += h; left += l;
+            }
+            figures.Add(new JsonObject { ["figure"] = preset.Id, ["runs"] = figRuns, ["estimated_core_hours"] = figHours, ["plans"] = plans });
+            if (!asJson) stdout.WriteLine(string.Create(ci, $"{preset.Id} ({scale}): {figRuns} runs, {figHours:F2} core-hours"));
+        }
+        if (asJson)
+        {
+            stdout.WriteLine(new JsonObject
+            {
+                ["scale"] = scale, ["runs"] = runs, ["runs_done"] = done, ["estimated_core_hours"] = hours,
+                ["remaining_core_hours"] = left, ["calibration"] = calibration.ToJson(), ["figures"] = figures,
+            }.ToJsonString());
+        }
+        else
+        {
+            stdout.WriteLine(string.Create(ci, $"reproduce ({scale}): {runs} runs, {hours:F2} core-hours on this machine ({left:F2} left, {done} runs done; {hours / Math.Max(1, Environment.ProcessorCount):F2} h on its {Environment.ProcessorCount} cores); nothing was run (--dry-run)"));
+            stdout.WriteLine("the estimate's model and its measured accuracy: docs/COST.md");
+        }
+        return 0;
     }
 }

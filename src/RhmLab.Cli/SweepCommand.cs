@@ -41,12 +41,14 @@ internal static class SweepCommand
             if (!(stale > 0) || double.IsInfinity(stale)) throw new ArgumentException($"--stale-after: must be a positive number of seconds (got {stale})");
             string outDir = parse.GetValue(output)!;
             bool asJson = parse.GetValue(json);
-            if (parse.GetValue(dryRun)) return DryRun(stdout, sweepPlan, part, outDir, asJson);
+            if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, sweepPlan, part, outDir, asJson);
             PrepareFolder(outDir);
+            var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
             return new SweepSession(stdout, stderr, asJson).Run(sweepPlan, planPath, part, new SweepOptions
             {
                 OutDir = outDir, Jobs = jobCount, Shard = part, StaleAfter = TimeSpan.FromSeconds(stale),
                 WaitForOthers = !parse.GetValue(noWait), Compact = parse.GetValue(compact),
+                EstimateSeconds = p => CostModel.Estimate(p.Run, calibration).Seconds,
             });
         });
         return cmd;
@@ -60,10 +62,12 @@ internal static class SweepCommand
         DataCommand.CheckWritable(Path.Combine(dir, SweepStore.ManifestFile), "--out");
     }
 
-    private static int DryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
+    private static int DryRun(TextWriter w, TextWriter log, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
     {
-        if (plan.Search != null) return SearchDryRun(w, plan, shard, outDir, asJson);
+        var estimate = PlanEstimate.Of(plan, CostCalibration.LoadOrMeasure(log), outDir, shard);
+        if (plan.Search != null) return SearchDryRun(w, plan, shard, outDir, asJson, estimate);
         var rows = new JsonArray();
+        var seconds = estimate.Runs.ToDictionary(r => r.Point.Hash, r => r.Cost.Seconds, StringComparer.Ordinal);
         foreach (var p in plan.PointsOf(shard))
         {
             string dir = SweepStore.RunDir(outDir, p.Hash);
@@ -71,16 +75,39 @@ internal static class SweepCommand
                 : problem != null ? "invalid"
                 : File.Exists(Path.Combine(dir, RunClaim.FileName)) ? "claimed"
                 : File.Exists(Path.Combine(dir, SweepStore.ErrorFile)) ? "failed" : "todo";
-            rows.Add(new JsonObject { ["index"] = p.Index, ["hash"] = p.Hash, ["state"] = state, ["point"] = p.Values.DeepClone() });
-            if (!asJson) w.WriteLine($"{p.Index,5} {p.Hash} {state,-7} {p.Label}");
+            rows.Add(new JsonObject { ["index"] = p.Index, ["hash"] = p.Hash, ["state"] = state, ["point"] = p.Values.DeepClone(), ["estimated_seconds"] = Math.Round(seconds[p.Hash], 2) });
+            if (!asJson) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Index,5} {p.Hash} {state,-7} {seconds[p.Hash],8:F1}s {p.Label}"));
         }
-        if (asJson) w.WriteLine(new JsonObject { ["plan_points"] = plan.Points.Count, ["runs"] = rows }.ToJsonString());
-        else w.WriteLine($"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
+        if (asJson)
+        {
+            var o = EstimateJson(estimate);
+            o["plan_points"] = plan.Points.Count;
+            o["run_list"] = rows;
+            w.WriteLine(o.ToJsonString());
+        }
+        else
+        {
+            w.WriteLine($"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
+            w.WriteLine(EstimateLine(estimate));
+        }
         return 0;
     }
 
+    /// <summary>The estimate fields of a dry run's JSON: <c>runs</c>, <c>estimated_core_hours</c> and what is left.</summary>
+    internal static JsonObject EstimateJson(PlanEstimate e) => new()
+    {
+        ["runs"] = e.Runs.Count,
+        ["runs_done"] = e.Runs.Count(r => r.Done),
+        ["estimated_core_hours"] = e.CoreHours,
+        ["remaining_core_hours"] = e.RemainingCoreHours,
+        ["expected_runs"] = e.Search,
+    };
+
+    internal static string EstimateLine(PlanEstimate e) => string.Create(CultureInfo.InvariantCulture,
+        $"estimate: {e.Runs.Count} {(e.Search ? "expected " : "")}runs, {e.CoreHours:F2} core-hours ({e.RemainingCoreHours:F2} left, {e.Runs.Count(r => r.Done)} runs done); docs/COST.md says how it is made and how close it comes");
+
     /// <summary>A search plan's dry run: each configuration's finished sizes, seed-mean errors and next step.</summary>
-    private static int SearchDryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
+    private static int SearchDryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson, PlanEstimate estimate)
     {
         var search = plan.Search!;
         var rows = new JsonArray();
@@ -101,8 +128,18 @@ internal static class SweepCommand
                 w.WriteLine($"{unit.Index,5} {step.Status,-13} next={(step.Next?.ToString(CultureInfo.InvariantCulture) ?? "-"),-7} {unit.Label} [{levels}]");
             }
         }
-        if (asJson) w.WriteLine(new JsonObject { ["plan_points"] = plan.Points.Count, ["configurations"] = rows }.ToJsonString());
-        else w.WriteLine($"sweep: P* search of {rows.Count} configurations (threshold {search.Threshold.ToString(CultureInfo.InvariantCulture)} of chance, {search.Measure}); nothing was run (--dry-run)");
+        if (asJson)
+        {
+            var o = EstimateJson(estimate);
+            o["plan_points"] = plan.Points.Count;
+            o["configurations"] = rows;
+            w.WriteLine(o.ToJsonString());
+        }
+        else
+        {
+            w.WriteLine($"sweep: P* search of {rows.Count} configurations (threshold {search.Threshold.ToString(CultureInfo.InvariantCulture)} of chance, {search.Measure}); nothing was run (--dry-run)");
+            w.WriteLine(EstimateLine(estimate));
+        }
         return 0;
     }
 
@@ -153,6 +190,7 @@ internal static class SweepCommand
             {
                 OutDir = baseOptions.OutDir, Jobs = baseOptions.Jobs, Shard = baseOptions.Shard, StaleAfter = baseOptions.StaleAfter,
                 WaitForOthers = baseOptions.WaitForOthers, OnEvent = OnEvent, Compact = baseOptions.Compact,
+                EstimateSeconds = baseOptions.EstimateSeconds,
             };
             SweepSummary? summary = null;
             Exception? error = null;

@@ -148,7 +148,7 @@ public sealed class SearchRunner
         {
             OutDir = _options.OutDir, Jobs = _options.Jobs, StaleAfter = _options.StaleAfter, Heartbeat = _options.Heartbeat,
             PollInterval = _options.PollInterval, WaitForOthers = _options.WaitForOthers, Execute = _options.Execute,
-            OnEvent = _options.OnEvent, WriteManifest = false, Compact = _options.Compact,
+            OnEvent = _options.OnEvent, WriteManifest = false, Compact = _options.Compact, EstimateSeconds = _options.EstimateSeconds,
         };
         while (!cancel.IsCancellationRequested)
         {

@@ -191,11 +191,18 @@ public static class StepBenchmark
     public static double ClappStepFlops<T>(Network<T> net, int batch, int encodings = -1) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(net);
+        return ClappStepFlops(net.Layers, batch, encodings);
+    }
+
+    /// <summary>As <see cref="ClappStepFlops{T}(Network{T}, int, int)"/>, from the layer shapes alone.</summary>
+    public static double ClappStepFlops(IReadOnlyList<LayerShape> layers, int batch, int encodings = -1)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
         if (encodings < 0) encodings = 3 * batch;
         double f = 0;
-        for (int k = 0; k < net.Depth; k++)
+        for (int k = 0; k < layers.Count; k++)
         {
-            var l = net.Layers[k];
+            var l = layers[k];
             double rows = (double)encodings * l.Positions;
             if (k == 0) f += 2 * rows * l.Kernel * l.Width;
             else f += 2 * 2 * rows * l.FanIn * l.Width;
@@ -213,16 +220,41 @@ public static class StepBenchmark
     public static double BpStepFlops<T>(Network<T> net, int batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(net);
+        return BpStepFlops(net.Layers, net.Classes, batch);
+    }
+
+    /// <summary>As <see cref="BpStepFlops{T}(Network{T}, int)"/>, from the layer shapes alone.</summary>
+    public static double BpStepFlops(IReadOnlyList<LayerShape> layers, int classes, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
         double f = 0;
-        for (int k = 0; k < net.Depth; k++)
+        for (int k = 0; k < layers.Count; k++)
         {
-            var l = net.Layers[k];
+            var l = layers[k];
             double rows = (double)batch * l.Positions;
             if (k == 0) f += 2 * rows * l.Kernel * l.Width;
             else f += 3 * 2 * rows * l.FanIn * l.Width;
         }
-        double top = net.Layers[^1].Width;
-        f += 3 * 2.0 * batch * top * net.Classes;
+        double top = layers[^1].Width;
+        f += 3 * 2.0 * batch * top * classes;
+        return f;
+    }
+
+    /// <summary>
+    /// Floating-point operations of the forward pass of one datum up to layer <paramref name="upTo"/> (all layers
+    /// and the readout when −1): the first layer's gather (s·H adds per position), each product, and the readout.
+    /// </summary>
+    public static double ForwardFlops(IReadOnlyList<LayerShape> layers, int classes, int upTo = -1)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        int n = upTo < 0 ? layers.Count : upTo;
+        double f = 0;
+        for (int k = 0; k < n; k++)
+        {
+            var l = layers[k];
+            f += k == 0 ? 2.0 * l.Positions * l.Kernel * l.Width : 2.0 * l.Positions * l.FanIn * l.Width;
+        }
+        if (upTo < 0) f += 2.0 * layers[^1].Width * classes;
         return f;
     }
 

@@ -42,6 +42,12 @@ public sealed class SweepOptions
     /// </summary>
     public bool Compact { get; init; }
 
+    /// <summary>
+    /// The estimated core-seconds of a run (<see cref="CostModel"/>), for the ETA; null: the ETA comes from this
+    /// process's throughput alone.
+    /// </summary>
+    public Func<SweepPoint, double>? EstimateSeconds { get; init; }
+
     /// <summary>Whether the sweep writes the plan's manifest (a search writes its own once, not one per step).</summary>
     internal bool WriteManifest { get; init; } = true;
 
@@ -83,8 +89,31 @@ public sealed class SweepProgress
 {
     private int _executed, _diverged, _skipped, _failed, _running, _busy;
     private long _firstStartTicks;
+    private readonly int _jobs;
+    private readonly double _estimatedTotal;
+    private double _estimatedSettled, _estimatedExecuted, _measuredExecuted;
+    private readonly Lock _estimates = new();
 
-    internal SweepProgress(int total) { Total = total; }
+    internal SweepProgress(int total, int jobs = 1, double estimatedTotal = double.NaN)
+    {
+        Total = total;
+        _jobs = Math.Max(1, jobs);
+        _estimatedTotal = estimatedTotal;
+    }
+
+    /// <summary>
+    /// Records a settled run's estimate (and, when it ran here, its measured seconds), so that the ETA is the cost
+    /// model's estimate of what is left, scaled by how the model did on the runs finished so far.
+    /// </summary>
+    internal void Settle(double estimated, double? measured)
+    {
+        if (double.IsNaN(_estimatedTotal) || double.IsNaN(estimated)) return;
+        lock (_estimates)
+        {
+            _estimatedSettled += estimated;
+            if (measured is double m) { _estimatedExecuted += estimated; _measuredExecuted += m; }
+        }
+    }
 
     /// <summary>Runs in this sweep (the shard's share of the plan).</summary>
     public int Total { get; }
@@ -114,6 +143,14 @@ public sealed class SweepProgress
         {
             int ran = Executed + Failed;
             long first = Interlocked.Read(ref _firstStartTicks);
+            if (!double.IsNaN(_estimatedTotal))
+            {
+                lock (_estimates)
+                {
+                    double scale = _estimatedExecuted > 0 ? _measuredExecuted / _estimatedExecuted : 1;
+                    return TimeSpan.FromSeconds(Math.Max(0, _estimatedTotal - _estimatedSettled) * scale / _jobs);
+                }
+            }
             if (ran == 0 || first == 0) return null;
             double seconds = (DateTime.UtcNow.Ticks - first) / (double)TimeSpan.TicksPerSecond;
             int left = Math.Max(0, Total - Settled);
@@ -329,7 +366,8 @@ public sealed class SweepRunner
         if (options.Jobs < 1 || options.Jobs > 1024) throw new ArgumentException($"--jobs: must be in 1..1024 (got {options.Jobs})");
         if (options.StaleAfter <= TimeSpan.Zero) throw new ArgumentException("--stale-after: must be positive");
         _points = plan.PointsOf(options.Shard).ToList();
-        Progress = new SweepProgress(_points.Count);
+        Progress = new SweepProgress(_points.Count, options.Jobs,
+            options.EstimateSeconds is { } estimate ? _points.Sum(p => estimate(p)) : double.NaN);
     }
 
     /// <summary>Live counters.</summary>
@@ -488,6 +526,7 @@ public sealed class SweepRunner
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         Progress.AddSkipped();
+        Progress.Settle(Estimate(point), null);
         Emit(point, SweepRunState.Skipped, null);
     }
 
@@ -507,6 +546,7 @@ public sealed class SweepRunner
         }
         catch (Exception e) when (e is IOException or JsonException or FormatException or InvalidOperationException) { }
         Progress.AddFailed();
+        Progress.Settle(Estimate(point), null);
         _failures.Enqueue((point.Hash, point.Label, message));
         Emit(point, SweepRunState.Failed, message);
         return true;
@@ -552,6 +592,7 @@ public sealed class SweepRunner
                 TryWriteError(dir, point, e);
                 TryAppend(dir, "failed", $"error={e.GetType().Name}");
                 Progress.AddFailed();
+                Progress.Settle(Estimate(point), null);
                 _failures.Enqueue((point.Hash, point.Label, message));
                 Emit(point, SweepRunState.Failed, message);
                 return;
@@ -569,6 +610,7 @@ public sealed class SweepRunner
             }
             TryDelete(Path.Combine(dir, SweepStore.ErrorFile));
             bool diverged = result.Outcome.Diverged;
+            Progress.Settle(Estimate(point), result.WallSeconds);
             Progress.AddExecuted(diverged);
             Emit(point, SweepRunState.Finished, diverged ? $"diverged at epoch {result.Outcome.DivergedEpoch}" : null);
             // The record is safe; a log line that cannot be written only matters because the next write will fail too.
@@ -625,6 +667,8 @@ public sealed class SweepRunner
         try { File.Delete(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
+
+    private double Estimate(SweepPoint point) => _options.EstimateSeconds?.Invoke(point) ?? double.NaN;
 
     private void Emit(SweepPoint point, SweepRunState state, string? detail) => _options.OnEvent?.Invoke(new SweepEvent(point, state, detail));
 

@@ -22,3 +22,32 @@ public sealed record LayerShape(int Index, int InChannels, int Width, int Kernel
     /// <summary>Representation size n_k = H_k·d_k.</summary>
     public int Units => Width * Positions;
 }
+
+/// <summary>The layer shapes of a network, computed once here for the network itself and for whatever needs its size.</summary>
+public static class LayerShapes
+{
+    /// <summary>The hidden layers of a network of <paramref name="config"/> on an RHM's input.</summary>
+    public static LayerShape[] Of(RhmLab.Rhm.RhmParameters rhm, NetworkConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(rhm);
+        ArgumentNullException.ThrowIfNull(config);
+        int depth = config.Widths.Length;
+        var layers = new LayerShape[depth];
+        int channels = rhm.Vocabulary, positions = rhm.InputLength;
+        for (int k = 0; k < depth; k++)
+        {
+            int kernel = config.Architecture == Architecture.Cnn ? rhm.TupleSize : (k == 0 ? rhm.InputLength : 1);
+            int fanIn = kernel * channels;
+            double scale = config.ConvScale switch
+            {
+                ConvScale.FanIn => 1.0 / Math.Sqrt(fanIn),
+                ConvScale.Channels => 1.0 / Math.Sqrt(channels),
+                _ => 1.0,
+            };
+            layers[k] = new LayerShape(k + 1, channels, config.Widths[k], kernel, positions, scale);
+            channels = config.Widths[k];
+            positions /= kernel;
+        }
+        return layers;
+    }
+}

@@ -37,22 +37,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         int depth = config.Widths.Length;
         if (config.Architecture == Architecture.Cnn && depth > rhm.Depth)
             throw new ArgumentException($"widths: a CNN on an RHM of depth L = {rhm.Depth} has at most {rhm.Depth} layers (got {depth})");
-        var layers = new LayerShape[depth];
-        int channels = rhm.Vocabulary, positions = rhm.InputLength;
-        for (int k = 0; k < depth; k++)
-        {
-            int kernel = config.Architecture == Architecture.Cnn ? rhm.TupleSize : (k == 0 ? rhm.InputLength : 1);
-            int fanIn = kernel * channels;
-            double scale = config.ConvScale switch
-            {
-                ConvScale.FanIn => 1.0 / Math.Sqrt(fanIn),
-                ConvScale.Channels => 1.0 / Math.Sqrt(channels),
-                _ => 1.0,
-            };
-            layers[k] = new LayerShape(k + 1, channels, config.Widths[k], kernel, positions, scale);
-            channels = config.Widths[k];
-            positions /= kernel;
-        }
+        var layers = LayerShapes.Of(rhm, config);
         Layers = layers;
         int top = config.Widths[^1];
         ReadoutMultiplier = config.ReadoutScale == Networks.ReadoutScale.MeanField ? 1.0 / top : 1.0 / Math.Sqrt(top);
