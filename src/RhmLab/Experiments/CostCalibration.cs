@@ -28,26 +28,28 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
 
     /// <summary>
     /// Measures the calibration: BP steps of a small and of a large network (their difference gives the product
-    /// rate, the small one's remainder the cost per update) and a one-epoch run (the cost per run).
+    /// rate, the small one's remainder the cost per update), an in-batch CLAPP step (its factor) and a one-epoch run
+    /// (the cost per run), all in CPU time, so that a machine busy with other work calibrates like a quiet one.
     /// </summary>
     public static CostCalibration Measure(double seconds = 1.0)
     {
-        var small = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "bp", Nc = 4, M = 4, V = 4, L = 2, Width = 16, Batch = 128, TrainSize = 256, Seconds = seconds, Repeats = 3, Warmup = 0.2 });
-        var large = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "bp", Nc = 8, M = 8, V = 8, L = 3, Width = 256, Batch = 128, TrainSize = 4096, Seconds = seconds, Repeats = 3, Warmup = 0.2 });
+        var small = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "bp", Nc = 4, M = 4, V = 4, L = 2, Width = 16, Batch = 128, TrainSize = 256, Seconds = seconds, Repeats = 3, Warmup = 0.2, CpuTime = true });
+        var large = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "bp", Nc = 8, M = 8, V = 8, L = 3, Width = 256, Batch = 128, TrainSize = 4096, Seconds = seconds, Repeats = 3, Warmup = 0.2, CpuTime = true });
         double f1 = (double)small["flops_per_step"]!, t1 = 1 / (double)small["steps_per_s"]!;
         double f2 = (double)large["flops_per_step"]!, t2 = 1 / (double)large["steps_per_s"]!;
         double rate = t2 > t1 ? (f2 - f1) / (t2 - t1) : f2 / t2;
         double perStep = Math.Max(0, t1 - f1 / rate);
-        var clapp = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "clapp", Pairing = "in-batch", Nc = 6, M = 6, V = 6, L = 3, Width = 72, Batch = 128, TrainSize = 4096, Seconds = seconds, Repeats = 3, Warmup = 0.2 });
+        var clapp = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "clapp", Pairing = "in-batch", Nc = 6, M = 6, V = 6, L = 3, Width = 72, Batch = 128, TrainSize = 4096, Seconds = seconds, Repeats = 3, Warmup = 0.2, CpuTime = true });
         double f3 = (double)clapp["flops_per_step"]!, t3 = 1 / (double)clapp["steps_per_s"]!;
         double clappFactor = Math.Max(0.5, t3 / (f3 / rate + perStep));
         var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 20, Test = 20, Epochs = 1, Width = 8, Threads = 1 };
         var run = ResolvedRun.Resolve(config);
         RunExecutor.Execute(run);
         var sw = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         int runs = 0;
         while (runs < 3 || sw.Elapsed.TotalSeconds < 0.3) { RunExecutor.Execute(run); runs++; }
-        double perRun = sw.Elapsed.TotalSeconds / runs;
+        double perRun = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / runs;
         return new CostCalibration(rate / 1e9, perStep, perRun, CurrentMachine(), DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), clappFactor);
     }
 

@@ -168,6 +168,15 @@ public static class Reproduction
             ["probe-stop-window"] = 20, ["probe-stop-min-epochs"] = 400, ["updates"] = 100000,
         };
 
+    /// <summary>At paper scale and L ≥ 3, a CLAPP plan's fixed options with <see cref="SelfSupervisedBudget"/> added.</summary>
+    private static JsonObject WithBudget(JsonObject fixedOptions, bool paper, int depth)
+    {
+        if (!paper || depth < 3) return fixedOptions;
+        foreach (var (key, value) in SelfSupervisedBudget((string)fixedOptions["rule"]!, depth))
+            if (!fixedOptions.ContainsKey(key)) fixedOptions[key] = value?.DeepClone();
+        return fixedOptions;
+    }
+
     private static JsonObject SearchPlan(string description, JsonObject grid, JsonObject fixedOptions, JsonObject search) =>
         new() { ["description"] = description, ["grid"] = grid, ["fixed"] = fixedOptions, ["search"] = search.DeepClone() };
 
@@ -181,7 +190,7 @@ public static class Reproduction
             var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [paper ? 4 : 2]);
             plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}",
                 new JsonObject { ["seed"] = Seeds(paper ? 3 : 1) },
-                new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }));
+                WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth)));
         }
         return new FigurePreset("fig5", "Linear decodability of the class is high only once the depth reaches L; the raw input stays near chance (Fig. 5)",
             "fig5", plans, [new Drawing("depth", "fig5-depth", new FigureOptions())]);
