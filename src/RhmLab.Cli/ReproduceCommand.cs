@@ -100,6 +100,9 @@ internal static class ReproduceCommand
                 figRuns += fresh.Count; figHours += h;
                 runs += fresh.Count; done += fresh.Count(r => r.Done); hours += h; left += l;
             }
+            // Starting the CLI and drawing the figure cost the same however many runs there are.
+            double fixedHours = (CostModel.ProcessSeconds + CostModel.DrawingSeconds * preset.Drawings.Count) / 3600;
+            figHours += fixedHours; hours += fixedHours; left += fixedHours;
             figures.Add(new JsonObject { ["figure"] = preset.Id, ["runs"] = figRuns, ["estimated_core_hours"] = figHours, ["plans"] = plans });
             if (!asJson) stdout.WriteLine(string.Create(ci, $"{preset.Id} ({scale}): {figRuns} runs, {figHours:F2} core-hours"));
         }

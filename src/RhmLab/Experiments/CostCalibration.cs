@@ -13,8 +13,10 @@ namespace RhmLab.Experiments;
 /// <param name="SecondsPerRun">What a run costs besides its updates and evaluation (grammar, data, set-up).</param>
 /// <param name="Machine">The machine it was measured on (CPU model and cores) and the provider.</param>
 /// <param name="MeasuredUtc">When.</param>
-/// <param name="ClappStepFactor">Measured time of a CLAPP step over what its products and the cost per update predict.</param>
-public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerStep, double SecondsPerRun, string Machine, string MeasuredUtc, double ClappStepFactor = 1)
+/// <param name="ClappStepFactor">The time of a CLAPP step's products over what the product rate predicts.</param>
+/// <param name="ClappSecondsPerStep">What a CLAPP update costs besides its products.</param>
+/// <param name="SecondsPerEvalRow">What passing one datum through the network for an evaluation costs besides its products.</param>
+public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerStep, double SecondsPerRun, string Machine, string MeasuredUtc, double ClappStepFactor = 1, double ClappSecondsPerStep = 0, double SecondsPerEvalRow = 0)
 {
     /// <summary>File name in the cache folder.</summary>
     public const string FileName = "cost-calibration.json";
@@ -39,9 +41,27 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
         double f2 = (double)large["flops_per_step"]!, t2 = 1 / (double)large["steps_per_s"]!;
         double rate = t2 > t1 ? (f2 - f1) / (t2 - t1) : f2 / t2;
         double perStep = Math.Max(0, t1 - f1 / rate);
+        // CLAPP steps carry more fixed work per layer than BP's (pairing, masks, the score's small terms): a small
+        // network, where that work dominates, gives the CLAPP step's own cost per update.
+        var clappSmall = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "clapp", Pairing = "in-batch", Nc = 4, M = 4, V = 4, L = 3, Width = 32, Batch = 128, TrainSize = 1024, Seconds = seconds, Repeats = 3, Warmup = 0.2, CpuTime = true });
         var clapp = StepBenchmark.Run(new StepBenchmarkOptions { Mode = "clapp", Pairing = "in-batch", Nc = 6, M = 6, V = 6, L = 3, Width = 72, Batch = 128, TrainSize = 4096, Seconds = seconds, Repeats = 3, Warmup = 0.2, CpuTime = true });
+        double f4 = (double)clappSmall["flops_per_step"]!, t4 = 1 / (double)clappSmall["steps_per_s"]!;
         double f3 = (double)clapp["flops_per_step"]!, t3 = 1 / (double)clapp["steps_per_s"]!;
-        double clappFactor = Math.Max(0.5, t3 / (f3 / rate + perStep));
+        double clappPerStep = Math.Max(perStep, t4 - f4 / rate);
+        double clappFactor = Math.Max(0.5, (t3 - clappPerStep) / (f3 / rate));
+        // Evaluation passes (checkpoints, probes) of small networks cost more per datum than their products: copying
+        // tokens, converting activations. A checkpoint's probe on a small network measures that cost per datum.
+        var evalRun = ResolvedRun.Resolve(new RunConfig { Nc = 4, M = 4, V = 4, L = 3, Train = 512, Test = 8192, Width = 32, Threads = 1 });
+        var trainer = new RhmLab.Training.Trainer<float>(evalRun, RunExecutor.Provider(evalRun.Config));
+        trainer.TopProbeError();
+        var evalCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var evalClock = Stopwatch.StartNew();
+        int evals = 0;
+        while (evals < 3 || evalClock.Elapsed.TotalSeconds < seconds / 2) { trainer.TopProbeError(); evals++; }
+        double evalSeconds = (Process.GetCurrentProcess().TotalProcessorTime - evalCpu).TotalSeconds / evals;
+        var shapes = RhmLab.Networks.LayerShapes.Of(evalRun.Rhm, evalRun.Network);
+        double evalFlops = (512 + 8192) * StepBenchmark.ForwardFlops(shapes, 4) + CostModel.Ridge(512, 8192, shapes[^1].Units, 4);
+        double perRow = Math.Max(0, (evalSeconds - evalFlops / rate) / (512 + 8192));
         var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 20, Test = 20, Epochs = 1, Width = 8, Threads = 1 };
         var run = ResolvedRun.Resolve(config);
         RunExecutor.Execute(run);
@@ -50,7 +70,7 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
         int runs = 0;
         while (runs < 3 || sw.Elapsed.TotalSeconds < 0.3) { RunExecutor.Execute(run); runs++; }
         double perRun = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / runs;
-        return new CostCalibration(rate / 1e9, perStep, perRun, CurrentMachine(), DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), clappFactor);
+        return new CostCalibration(rate / 1e9, perStep, perRun, CurrentMachine(), DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), clappFactor, clappPerStep, perRow);
     }
 
     /// <summary>
@@ -94,6 +114,8 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
         ["seconds_per_step"] = SecondsPerStep,
         ["seconds_per_run"] = SecondsPerRun,
         ["clapp_step_factor"] = ClappStepFactor,
+        ["clapp_seconds_per_step"] = ClappSecondsPerStep,
+        ["seconds_per_eval_row"] = SecondsPerEvalRow,
         ["machine"] = Machine,
         ["measured_utc"] = MeasuredUtc,
     };
@@ -107,9 +129,11 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
             if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o || (string?)o["format"] != "rhmlab-cost-calibration") return null;
             double rate = (double)o["gflops_per_s"]!, step = (double)o["seconds_per_step"]!, run = (double)o["seconds_per_run"]!;
             double clapp = o["clapp_step_factor"] is JsonValue f && f.TryGetValue(out double x) ? x : double.NaN;
-            // A calibration of an earlier version (without the CLAPP factor) is measured again.
-            if (!(rate > 0) || !(step >= 0) || !(run >= 0) || !(clapp > 0)) return null;
-            return new CostCalibration(rate, step, run, (string)o["machine"]!, (string?)o["measured_utc"] ?? "", clapp);
+            double clappStep = o["clapp_seconds_per_step"] is JsonValue cs && cs.TryGetValue(out double y) ? y : double.NaN;
+            double evalRow = o["seconds_per_eval_row"] is JsonValue er && er.TryGetValue(out double z) ? z : double.NaN;
+            // A calibration of an earlier version (without the CLAPP and evaluation terms) is measured again.
+            if (!(rate > 0) || !(step >= 0) || !(run >= 0) || !(clapp > 0) || !(clappStep >= 0) || !(evalRow >= 0)) return null;
+            return new CostCalibration(rate, step, run, (string)o["machine"]!, (string?)o["measured_utc"] ?? "", clapp, clappStep, evalRow);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException or FormatException or NullReferenceException) { return null; }
     }
