@@ -7,7 +7,7 @@ namespace RhmLab.Cli;
 
 /// <summary>
 /// <c>rhmlab cost</c>: the cost model against finished runs. For every run record under a folder it compares the
-/// measured wall seconds with the model's estimate, both as a dry run would make it (the stopping rule guessed) and
+/// measured seconds (CPU seconds of the run's thread where recorded, else wall seconds) with the model's estimate, both as a dry run would make it (the stopping rule guessed) and
 /// with the epochs the run actually went (the cost per epoch alone), per rule.
 /// </summary>
 internal static class CostCommand
@@ -33,7 +33,7 @@ internal static class CostCommand
             }
             var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
             var rows = new List<(string Rule, double Measured, double Guess, double Epochs)>();
-            int skipped = 0;
+            int skipped = 0, cpuRuns = 0;
             foreach (var file in Directory.EnumerateFiles(dir, "result.json", SearchOption.AllDirectories))
             {
                 try
@@ -42,7 +42,9 @@ internal static class CostCommand
                     var rc = new RunConfig();
                     RunOptions.Apply(rc, (JsonObject)config.DeepClone(), file);
                     var run = ResolvedRun.Resolve(rc);
-                    double measured = (double)o["wall_seconds"]!;
+                    // CPU seconds where the record has them: wall seconds grow with whatever else shared the cores.
+                    double measured = o["cpu_seconds"] is JsonValue cpu && cpu.TryGetValue(out double c) ? c : (double)o["wall_seconds"]!;
+                    if (o["cpu_seconds"] is JsonValue) cpuRuns++;
                     int epochs = (int)o["epochs_run"]!;
                     rows.Add((run.Rule, measured, CostModel.Estimate(run, calibration).Seconds, CostModel.Estimate(run, calibration, epochs).Seconds));
                 }
@@ -68,13 +70,13 @@ internal static class CostCommand
             {
                 stdout.WriteLine(new JsonObject
                 {
-                    ["runs"] = rows.Count, ["skipped"] = skipped, ["measured_seconds"] = Math.Round(all, 2), ["estimated_seconds"] = Math.Round(est, 2),
+                    ["runs"] = rows.Count, ["runs_with_cpu_seconds"] = cpuRuns, ["skipped"] = skipped, ["measured_seconds"] = Math.Round(all, 2), ["estimated_seconds"] = Math.Round(est, 2),
                     ["ratio_total"] = rows.Count > 0 ? Math.Round(all / est, 3) : null, ["calibration"] = calibration.ToJson(),
                     ["rules"] = new JsonArray(groups.Select(g => (JsonNode?)g).ToArray()),
                 }.ToJsonString());
                 return 0;
             }
-            stdout.WriteLine("measured / estimated wall seconds per run (the estimate of a dry run, and at the epochs actually run):");
+            stdout.WriteLine($"measured / estimated seconds per run (the estimate of a dry run, and at the epochs actually run); measured: CPU seconds for {cpuRuns} runs, wall seconds for {rows.Count - cpuRuns} without them:");
             stdout.WriteLine($"{"rule",-14} {"runs",5} {"measured s",11} {"estimated s",12} {"total ratio",11} {"median",7} {"p10-p90",13} {"at epochs run",14}");
             foreach (var g in groups)
                 stdout.WriteLine(string.Create(ci, $"{(string)g["rule"]!,-14} {(int)g["runs"]!,5} {(double)g["measured_seconds"]!,11:F1} {(double)g["estimated_seconds"]!,12:F1} {(double)g["ratio_total"]!,11:F2} {(double)g["ratio_median"]!,7:F2} {(double)g["ratio_p10"]!,6:F2}-{(double)g["ratio_p90"]!,-6:F2} {(double)g["ratio_total_at_epochs_run"]!,14:F2}"));

@@ -26,6 +26,7 @@ public static class RunExecutor
     {
         ArgumentNullException.ThrowIfNull(run);
         var sw = Stopwatch.StartNew();
+        double? cpu0 = ThreadCpu.Seconds();
         var provenance = RunResult.CurrentProvenance();
         var mm = Provider(run.Config);
         var trainer = new Trainer<float>(run, mm);
@@ -37,7 +38,7 @@ public static class RunExecutor
                 Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
                 ProbeErrors = Enumerable.Repeat(double.NaN, trainer.Network.Depth).ToArray(),
                 Network = trainer.Network, Grammar = trainer.Grammar,
-                WallSeconds = sw.Elapsed.TotalSeconds, Provenance = provenance,
+                WallSeconds = sw.Elapsed.TotalSeconds, CpuSeconds = ThreadCpu.Since(cpu0), Provenance = provenance,
             };
         }
         bool supervised = trainer.Rule.Input == RuleInput.Labelled;
@@ -66,7 +67,7 @@ public static class RunExecutor
             NetworkTestError = testError, NetworkTrainError = trainError,
             ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe == "both" ? logistic : null,
             Sensitivity = sensitivity, Network = trainer.Network, Grammar = trainer.Grammar,
-            WallSeconds = sw.Elapsed.TotalSeconds, Provenance = provenance,
+            WallSeconds = sw.Elapsed.TotalSeconds, CpuSeconds = ThreadCpu.Since(cpu0), Provenance = provenance,
         };
     }
 

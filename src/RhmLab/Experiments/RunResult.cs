@@ -39,6 +39,11 @@ public sealed class RunResult
     public double[]? LogisticProbeErrors { get; init; }
     /// <summary>Matrix-product provider name.</summary>
     public required string Provider { get; init; }
+    /// <summary>
+    /// CPU time of the thread that ran it (Linux; null elsewhere), which, unlike the wall time, does not grow when
+    /// other work shares the cores; with threads &gt; 1 the provider's other threads are not counted.
+    /// </summary>
+    public double? CpuSeconds { get; init; }
     /// <summary>Total wall time including data generation and evaluation.</summary>
     public double WallSeconds { get; init; }
     /// <summary>Synonymic sensitivity of every layer (run option <c>sensitivity</c>), else null.</summary>
@@ -75,6 +80,7 @@ public sealed class RunResult
             ["seed"] = r.Config.Seed,
             ["epochs_run"] = Outcome.Epochs.Count,
             ["wall_seconds"] = Round(WallSeconds),
+            ["cpu_seconds"] = CpuSeconds is double cpu ? Round(cpu) : null,
             ["train_seconds"] = Round(Outcome.Seconds),
             ["train_loss"] = Num(last?.TrainLoss ?? double.NaN),
             ["train_error"] = Num(NetworkTrainError),
