@@ -14,7 +14,12 @@ public static class CliApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var root = new RootCommand("RhmLab: the Random Hierarchy Model, hierarchical CNNs and local learning rules (arXiv 2605.18557).");
+        // A root named "rhmlab", not RootCommand (named after the executable, RhmLab.Cli): usage lines in --help
+        // must show the command users type. It gets RootCommand's help and version options.
+        var root = new Command("rhmlab", "RhmLab: the Random Hierarchy Model, hierarchical CNNs and local learning rules (arXiv 2605.18557).")
+        {
+            Options = { new System.CommandLine.Help.HelpOption(), new VersionOption() },
+        };
         root.Subcommands.Add(DataCommand.Create(stdout));
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));

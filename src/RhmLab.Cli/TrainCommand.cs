@@ -19,7 +19,9 @@ internal static class TrainCommand
         var config = new Option<string?>("--config") { Description = "Read options from a JSON file (flags override it)" };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON object on stdout" };
         var output = new Option<string?>("--out") { Description = "Write result.json (record, curves, config) into this folder" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a result.json already in the --out folder (refused otherwise)" };
         cmd.Options.Add(config);
+        cmd.Options.Add(overwrite);
         cmd.Options.Add(json);
         cmd.Options.Add(output);
         cmd.SetAction(parse =>
@@ -28,7 +30,7 @@ internal static class TrainCommand
             var run = ResolvedRun.Resolve(cfg);
             string? outDir = parse.GetValue(output);
             if (cfg.SaveModel && outDir == null) throw new ArgumentException("save-model: needs --out, the folder to write model.npz into");
-            if (outDir != null) PrepareOutput(outDir);
+            if (outDir != null) PrepareOutput(outDir, parse.GetValue(overwrite));
             bool asJson = parse.GetValue(json);
             var observer = new ProgressPrinter(asJson ? stderr : stdout, quiet: asJson, run);
             var result = RunExecutor.Execute(run, observer);
@@ -46,8 +48,14 @@ internal static class TrainCommand
         return cmd;
     }
 
-    internal static void PrepareOutput(string dir)
+    /// <summary>
+    /// Creates the output folder and checks it can be written, before the run: a result.json already there is refused
+    /// unless <paramref name="overwrite"/>, because two runs into one folder used to keep the last without a word.
+    /// </summary>
+    internal static void PrepareOutput(string dir, bool overwrite = false)
     {
+        if (!overwrite && File.Exists(Path.Combine(dir, "result.json")))
+            throw new ArgumentException($"--out: '{dir}' already holds a result.json (another run's record); choose another folder or add --overwrite");
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         { throw new ArgumentException($"--out: cannot create folder '{dir}' ({e.Message})"); }
