@@ -20,7 +20,7 @@ public sealed class CliSmallThingsTests
     {
         using var tmp = new TempFolder();
         string dir = tmp.File("run");
-        string[] args = [.. Cli.Args("--rule", "bp", "--epochs", "1", "--test", "20"), "--out", dir];
+        string[] args = ["train", .. Cli.Args("--rule", "bp", "--epochs", "1", "--test", "20"), "--out", dir];
         Assert.Equal(0, Cli.Run(args).ExitCode);
         string first = File.ReadAllText(Path.Combine(dir, "result.json"));
         var again = Cli.Run(args);

@@ -8,7 +8,7 @@ namespace RhmLab.Tests.Reliability;
 public static class Records
 {
     /// <summary>Fields that describe the execution rather than the result: wall-clock times and provenance.</summary>
-    public static readonly string[] TimingAndProvenance = ["wall_seconds", "train_seconds", "provenance"];
+    public static readonly string[] TimingAndProvenance = ["wall_seconds", "train_seconds", "cpu_seconds", "provenance"];
 
     /// <summary>
     /// The record as canonical JSON without timing and provenance (and without the per-epoch seconds), so two runs of
