@@ -59,10 +59,10 @@ public sealed class ResolvedRun
         Network = new NetworkConfig(widths, arch, NetworkConfig.ParseConvScale(c.ConvScale), NetworkConfig.ParseReadoutScale(c.ReadoutScale), NetworkConfig.ParseBias(c.Bias));
 
         Rule = c.Rule;
-        if (!RunOptions.Rules.Contains(Rule)) throw new ArgumentException($"rule: unknown rule '{Rule}' (expected {string.Join(", ", RunOptions.Rules)})");
+        Definition = RuleCatalog.Get(Rule);
         Loss = Rules.Loss.Parse(c.Loss);
-        SelfSupervised = RunOptions.SelfSupervisedRules.Contains(Rule);
-        Unsupervised = RunOptions.UnsupervisedRules.Contains(Rule);
+        SelfSupervised = Definition.Kind == RuleKind.SelfSupervised;
+        Unsupervised = Definition.Kind == RuleKind.Unsupervised;
         Optimizer = c.Optimizer ?? (SelfSupervised ? "adam" : "sgd");
         bool scaling = c.LrWidthScaling switch
         {
@@ -70,7 +70,7 @@ public sealed class ResolvedRun
             "off" => false,
             _ => Network.ReadoutScale == ReadoutScale.MeanField && Optimizer == "sgd",
         };
-        BaseLr = c.Lr ?? DefaultLr(Rule, Optimizer, Rhm.Depth);
+        BaseLr = c.Lr ?? DefaultLr(Definition.Kind, Optimizer, Rhm.Depth);
         if (!(BaseLr > 0)) throw new ArgumentException($"lr: must be > 0 (got {BaseLr})");
         LrWidthScaling = scaling;
         EffectiveLr = scaling ? BaseLr * widths[^1] : BaseLr;
@@ -123,7 +123,7 @@ public sealed class ResolvedRun
         };
         if (c.ClappPairing == "in-batch")
         {
-            if (!ClappRules.Contains(Rule))
+            if (!Definition.IsClapp)
                 throw new ArgumentException($"clapp-pairing: in-batch is available for {string.Join(", ", ClappRules)} only (rule = {Rule})");
             if (NegativeMode == NegativeMode.Random)
                 throw new ArgumentException("negatives: random is not available with clapp-pairing in-batch (use other-class or shift)");
@@ -190,9 +190,9 @@ public sealed class ResolvedRun
     /// mean-field readout); Adam 1e-2 for supervised rules; for self-supervised rules Adam 1e-2 at L ≤ 2 and 3e-3
     /// deeper, where 1e-2 killed most units in the pilot.
     /// </summary>
-    public static double DefaultLr(string rule, string optimizer, int depth) => optimizer == "sgd"
+    public static double DefaultLr(RuleKind kind, string optimizer, int depth) => optimizer == "sgd"
         ? 0.1
-        : RunOptions.SelfSupervisedRules.Contains(rule) && depth >= 3 ? 3e-3 : 1e-2;
+        : kind == RuleKind.SelfSupervised && depth >= 3 ? 3e-3 : 1e-2;
 
     /// <summary>
     /// The epoch budget when neither <c>epochs</c> nor <c>updates</c> is given (ALGORITHMS.md §2.4): 500 for supervised
@@ -203,7 +203,7 @@ public sealed class ResolvedRun
         unsupervised ? 1 : selfSupervised ? (depth <= 2 ? 400 : depth == 3 ? 1000 : 1500) : 500;
 
     /// <summary>The rules built on the CLAPP objective (the ones that take <c>clapp-pairing</c>).</summary>
-    public static IReadOnlyList<string> ClappRules { get; } = ["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc"];
+    public static IReadOnlyList<string> ClappRules => RuleCatalog.All.Where(r => r.IsClapp).Select(r => r.Name).ToArray();
 
     /// <summary>Resolves and validates a config.</summary>
     public static ResolvedRun Resolve(RunConfig config) => new(config?.Clone() ?? throw new ArgumentNullException(nameof(config)));
@@ -224,6 +224,8 @@ public sealed class ResolvedRun
     public NetworkConfig Network { get; }
     /// <summary>Rule name.</summary>
     public string Rule { get; }
+    /// <summary>The rule's row of the catalogue.</summary>
+    public RuleDefinition Definition { get; }
     /// <summary>Supervised loss.</summary>
     public LossKind Loss { get; }
     /// <summary>sgd or adam.</summary>
@@ -261,7 +263,8 @@ public sealed class ResolvedRun
     /// <summary>How negatives are drawn.</summary>
     public NegativeMode NegativeMode { get; }
 
-    private VicregFactors Factors => Config.VicregFactors switch
+    /// <summary>The VICReg factor convention of the config.</summary>
+    public VicregFactors VicregFactors => Config.VicregFactors switch
     {
         "solo" => VicregFactors.Solo,
         "paper-eq" => VicregFactors.PaperEq,
@@ -300,34 +303,15 @@ public sealed class ResolvedRun
     /// <summary>The error rate of random guessing, 1 − 1/n_c.</summary>
     public double ChanceError => Rhm.ChanceError;
 
-    /// <summary>Creates the rule named by the config.</summary>
+    /// <summary>
+    /// Creates the rule named by the config, from its catalogue row. Rules are built in float32, the precision runs
+    /// train in; gradient checks in float64 construct their rules directly.
+    /// </summary>
     public ILearningRule<T> CreateRule<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var c = Config;
-        bool trueReadout = c.FaReadoutFeedback == "true";
-        return Rule switch
-        {
-            "bp" => new ChainRule<T>("bp", FeedbackWeights.Forward, UpperMasks.True, Loss),
-            "bp-nomask" => new ChainRule<T>("bp-nomask", FeedbackWeights.Forward, UpperMasks.Removed, Loss),
-            "bp-avgmask" => new ChainRule<T>("bp-avgmask", FeedbackWeights.Forward, UpperMasks.Mean, Loss),
-            "bp-shufmask" => new ChainRule<T>("bp-shufmask", FeedbackWeights.Forward, UpperMasks.Shuffled, Loss),
-            "fa" => new ChainRule<T>("fa", FeedbackWeights.Random, UpperMasks.True, Loss, trueReadout),
-            "fa-nomask" => new ChainRule<T>("fa-nomask", FeedbackWeights.Random, UpperMasks.Removed, Loss, trueReadout),
-            "fa-avgmask" => new ChainRule<T>("fa-avgmask", FeedbackWeights.Random, UpperMasks.Mean, Loss, trueReadout),
-            "fa-shufmask" => new ChainRule<T>("fa-shufmask", FeedbackWeights.Random, UpperMasks.Shuffled, Loss, trueReadout),
-            "sign" => new ChainRule<T>("sign", FeedbackWeights.Sign, UpperMasks.True, Loss),
-            "dfa" => new DirectFeedbackRule<T>(Loss, c.DfaTop == "true", c.DfaLayout == "shared", c.DfaScale == "unit" ? DfaScale.Unit : DfaScale.MatchBp),
-            "lga" => new LinearGradientApproximation<T>(Loss, c.LgaRefit == "step"),
-            "clapp" => new ClappRule<T>("clapp", ClappOptions(negatives: true)),
-            "clapp-pos" => new ClappRule<T>("clapp-pos", ClappOptions(negatives: false)),
-            "e2e-clapp" => new ClappRule<T>("e2e-clapp", ClappOptions(negatives: true), endToEnd: true),
-            "e2e-clapp-nc" => new ClappRule<T>("e2e-clapp-nc", ClappOptions(negatives: false), endToEnd: true),
-            "vicreg" => new NonContrastiveRule<T>("vicreg", NonContrastiveLoss.Vicreg, Representation, false, Factors),
-            "e2e-vicreg" => new NonContrastiveRule<T>("e2e-vicreg", NonContrastiveLoss.Vicreg, Representation, true, Factors),
-            "lpl" => new NonContrastiveRule<T>("lpl", NonContrastiveLoss.Lpl, Representation, false, sgPast: c.LplPull == "sg-past"),
-            "e2e-lpl" => new NonContrastiveRule<T>("e2e-lpl", NonContrastiveLoss.Lpl, Representation, true, sgPast: c.LplPull == "sg-past"),
-            "ica" => new LayerwiseIcaRule<T>(IcaOptions),
-            _ => throw new ArgumentException($"rule: '{Rule}' is not available in this build"),
-        };
+        if (typeof(T) != typeof(float))
+            throw new NotSupportedException($"rule: runs build their rules in float32 (asked for {typeof(T).Name}); construct a float64 rule directly");
+        var rule = Definition.Create(this) ?? throw new InvalidOperationException($"rule: the factory of '{Rule}' returned no rule");
+        return (ILearningRule<T>)(object)rule;
     }
 }

@@ -9,17 +9,36 @@ public sealed class RunOption
 {
     internal RunOption(string key, string type, string help, Action<RunConfig, JsonNode?> set, Func<RunConfig, JsonNode?> get, string[]? choices = null)
     {
-        Key = key; Type = type; Help = help; SetValue = set; Get = get; Choices = choices;
+        Key = key; Type = type; _help = help; SetValue = set; Get = get; _choices = choices;
     }
+
+    // The rule option's choices are the catalogue's names when asked, so a rule registered later is offered too.
+    internal RunOption(string key, string help, Action<RunConfig, JsonNode?> set, Func<RunConfig, JsonNode?> get, Func<IReadOnlyList<string>> choices)
+        : this(key, "string", help, set, get)
+    {
+        _dynamicChoices = choices;
+    }
+
+    private readonly string _help;
+    private readonly string[]? _choices;
+    private readonly Func<IReadOnlyList<string>>? _dynamicChoices;
 
     /// <summary>The key, e.g. <c>lr</c> or <c>conv-scale</c>.</summary>
     public string Key { get; }
     /// <summary>int, long, double, string, bool, or int-list.</summary>
     public string Type { get; }
-    /// <summary>Help text.</summary>
-    public string Help { get; }
+    /// <summary>Help text, with the rules that read the option where it is specific to some.</summary>
+    public string Help
+    {
+        get
+        {
+            string help = _dynamicChoices is null ? _help : $"{_help} ({string.Join('|', _dynamicChoices())})";
+            var readers = RuleCatalog.ReadersOf(Key);
+            return readers.Count == 0 || Key == "loss" ? help : $"{help}; read by {string.Join(", ", readers)}";
+        }
+    }
     /// <summary>Allowed values of a string option (null: free).</summary>
-    public string[]? Choices { get; }
+    public string[]? Choices => _dynamicChoices?.Invoke().ToArray() ?? _choices;
     internal Action<RunConfig, JsonNode?> SetValue { get; }
     /// <summary>The current value as JSON.</summary>
     public Func<RunConfig, JsonNode?> Get { get; }
@@ -57,19 +76,14 @@ public sealed class RunOption
 /// <summary>The table of run options: the single definition used by the CLI, config files and sweep plans.</summary>
 public static class RunOptions
 {
-    private static readonly string[] RuleNames =
-        ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask",
-         "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl", "ica"];
+    /// <summary>The unsupervised rules (<see cref="RuleCatalog"/>): they see inputs only and are measured by probes.</summary>
+    public static IReadOnlyList<string> UnsupervisedRules => RuleCatalog.All.Where(r => r.Kind == RuleKind.Unsupervised).Select(r => r.Name).ToArray();
 
-    /// <summary>The unsupervised rules: they see inputs only (no labels, no pairs) and are measured by probes.</summary>
-    public static IReadOnlyList<string> UnsupervisedRules { get; } = ["ica"];
+    /// <summary>The self-supervised rules (<see cref="RuleCatalog"/>: trained on pairs; labels only group encodings into objects).</summary>
+    public static IReadOnlyList<string> SelfSupervisedRules => RuleCatalog.All.Where(r => r.Kind == RuleKind.SelfSupervised).Select(r => r.Name).ToArray();
 
-    /// <summary>The self-supervised rules (trained on pairs; labels only group encodings into objects).</summary>
-    public static IReadOnlyList<string> SelfSupervisedRules { get; } =
-        ["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl"];
-
-    /// <summary>Learning rules known to this build.</summary>
-    public static IReadOnlyList<string> Rules => RuleNames;
+    /// <summary>Learning rules known to this process (<see cref="RuleCatalog"/>).</summary>
+    public static IReadOnlyList<string> Rules => RuleCatalog.Names;
 
     /// <summary>All options, in help order.</summary>
     public static IReadOnlyList<RunOption> All { get; } = Build();
@@ -222,7 +236,12 @@ public static class RunOptions
         NullableLong("test", "Test-set size T (default min(20000, P_max - P))", (c, x) => c.Test = x, c => c.Test),
         Str("sampling", "Index sampling", (c, x) => c.Sampling = x, c => c.Sampling, "distinct", "iid"),
         Str("split", "Train/test split", (c, x) => c.Split = x, c => c.Split, "test-first-nested", "joint"),
-        Str("rule", "Learning rule", (c, x) => c.Rule = x, c => c.Rule, RuleNames),
+        new RunOption("rule", "Learning rule", (c, n) =>
+        {
+            string s = ToStr("rule", n);
+            if (RuleCatalog.Find(s) is null) throw new ArgumentException($"rule: unknown value '{s}' (expected {string.Join(", ", RuleCatalog.Names)})");
+            c.Rule = s;
+        }, c => JsonValue.Create(c.Rule), () => RuleCatalog.Names),
         Str("loss", "Supervised loss", (c, x) => c.Loss = x, c => c.Loss, "ce", "mse", "mse-mean", "mse-centered"),
         Str("arch", "Network", (c, x) => c.Arch = x, c => c.Arch, "cnn", "mlp"),
         NullableInt("width", "Width of every hidden layer (default 2v^2)", (c, x) => c.Width = x, c => c.Width),

@@ -186,7 +186,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 // Supervised rules are measured by their own output; the others by the top-layer probe.
                 testError = Data.Test.Count == 0 ? double.NaN : labelled ? ErrorRate(Data.Test) : TopProbeError();
                 if (!labelled) AddCollapseDiagnostics(comp);
-                else if (Rule.Name != "bp") AddUpdateCosines(comp, pass, tokens, labels);
+                else if (!run.Definition.IsBackprop) AddUpdateCosines(comp, pass, tokens, labels);
             }
             string? converged = null;
             if (convergence != null && (epoch + 1) % c.ProbeStopEvery == 0)
