@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using System.CommandLine;
 using RhmLab.Analysis;
 using RhmLab.Analysis.Figures;

@@ -1,3 +1,5 @@
+using RhmLab.IO;
+using RhmLab.Paper;
 using System.Text.Json.Nodes;
 using System.CommandLine;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using CsvHelper;
 
 namespace RhmLab.Analysis;

@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using Parquet;
 using Parquet.Schema;
 

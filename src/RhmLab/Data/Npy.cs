@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;

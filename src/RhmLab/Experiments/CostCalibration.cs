@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -52,7 +53,7 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
         // Evaluation passes (checkpoints, probes) of small networks cost more per datum than their products: copying
         // tokens, converting activations. A checkpoint's probe on a small network measures that cost per datum.
         var evalRun = ResolvedRun.Resolve(new RunConfig { Nc = 4, M = 4, V = 4, L = 3, Train = 512, Test = 8192, Width = 32, Threads = 1 });
-        var trainer = new RhmLab.Training.Trainer<float>(evalRun, RunExecutor.Provider(evalRun.Config));
+        var trainer = RunExecutor.CreateTrainer(evalRun, RunExecutor.Provider(evalRun.Config));
         trainer.TopProbeError();
         var evalCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var evalClock = Stopwatch.StartNew();

@@ -290,6 +290,19 @@ public sealed class ResolvedRun
         CovarianceWeight = Config.NcCovariance,
     };
 
+    /// <summary>What the trainer needs of this run.</summary>
+    public TrainerSettings TrainerSettings => new()
+    {
+        Rhm = Rhm, Version = Version, Train = (int)Train, Test = (int)Test, Sampling = SamplingOptions, Network = Network,
+        Seed = Config.Seed, RulesSeed = Config.StreamSeed(Config.RulesSeed), InitSeed = Config.StreamSeed(Config.InitSeed),
+        FeedbackSeed = Config.StreamSeed(Config.FeedbackSeed), BatchSeed = Config.StreamSeed(Config.BatchSeed),
+        PairsSeed = Config.StreamSeed(Config.PairsSeed), ProbeSeed = Config.StreamSeed(Config.ProbeSeed),
+        Batch = Config.Batch, Optimizer = Optimizer, Momentum = Config.Momentum, Decay = Decay, Schedule = ScheduleKind,
+        LearningRate = EffectiveLr, Epochs = Epochs, StopLoss = StopLoss, EvalEvery = Config.EvalEvery, RidgeAlpha = Config.RidgeAlpha,
+        Negatives = NegativeMode, Loss = Loss, CompareWithBackprop = Definition.Kind == RuleKind.Supervised && !Definition.IsBackprop,
+        ProbeStop = ProbeStop ? ProbeStopOptions : null, ProbeStopEvery = Config.ProbeStopEvery, ProbeStopData = Config.ProbeStopData,
+    };
+
     /// <summary>The layer-wise ICA options of the config.</summary>
     public LayerwiseIcaOptions IcaOptions => new()
     {

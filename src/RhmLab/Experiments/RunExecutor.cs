@@ -29,7 +29,7 @@ public static class RunExecutor
         double? cpu0 = ThreadCpu.Seconds();
         var provenance = RunResult.CurrentProvenance();
         var mm = Provider(run.Config);
-        var trainer = new Trainer<float>(run, mm);
+        var trainer = CreateTrainer(run, mm);
         var outcome = trainer.Train(observer, cancel);
         if (outcome.Diverged)
         {
@@ -69,6 +69,13 @@ public static class RunExecutor
             Sensitivity = sensitivity, Network = trainer.Network, Grammar = trainer.Grammar,
             WallSeconds = sw.Elapsed.TotalSeconds, CpuSeconds = ThreadCpu.Since(cpu0), Provenance = provenance,
         };
+    }
+
+    /// <summary>The trainer of a resolved run: its settings and its rule from the catalogue.</summary>
+    public static Trainer<float> CreateTrainer(ResolvedRun run, IMatMul matMul)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new Trainer<float>(run.TrainerSettings, run.CreateRule<float>(), matMul);
     }
 
     /// <summary>The sensitivity options of a config; perturbations draw from the master seed's <c>perturb</c> stream.</summary>

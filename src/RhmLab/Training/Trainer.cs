@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Numerics;
 using RhmLab.Data;
 using RhmLab.Evaluation;
-using RhmLab.Experiments;
 using RhmLab.Networks;
 using RhmLab.Numerics;
 using RhmLab.Rhm;
@@ -18,27 +17,27 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int EvalChunk = 1024;
 
-    /// <summary>Prepares a run: draws the grammar and the data, builds the network and the rule.</summary>
-    public Trainer(ResolvedRun run, IMatMul matMul)
+    /// <summary>Prepares a run: draws the grammar and the data, builds the network, and attaches the rule to it.</summary>
+    public Trainer(TrainerSettings settings, ILearningRule<T> rule, IMatMul matMul)
     {
-        Run = run ?? throw new ArgumentNullException(nameof(run));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        Rule = rule ?? throw new ArgumentNullException(nameof(rule));
         MatMul = matMul ?? throw new ArgumentNullException(nameof(matMul));
-        var c = run.Config;
-        Grammar = Grammar.Sample(run.Rhm, c.StreamSeed(c.RulesSeed), run.Version);
-        Data = DataSplit.Sample(Grammar, (int)run.Train, (int)run.Test, run.SamplingOptions);
-        Network = new Network<T>(run.Rhm, run.Network, c.StreamSeed(c.InitSeed), matMul);
+        var s = settings;
+        Grammar = Grammar.Sample(s.Rhm, s.RulesSeed, s.Version);
+        Data = DataSplit.Sample(Grammar, s.Train, s.Test, s.Sampling);
+        Network = new Network<T>(s.Rhm, s.Network, s.InitSeed, matMul);
         NetworkParameters = CreateParameters(Network);
-        Rule = run.CreateRule<T>();
         // Batches never exceed the training set (Train clamps them the same way), so a batch size far above P must
         // not size the rule's buffers: --batch 2147483647 would ask for arrays beyond the runtime's limit.
-        int batch = Math.Min(c.Batch, Data.Train.Count);
+        int batch = Math.Min(s.Batch, Data.Train.Count);
         int rows = RowsPerStep(Rule.Input, batch);
-        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, c.StreamSeed(c.FeedbackSeed), Data.Train, c.StreamSeed(c.PairsSeed), c.Seed));
+        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, s.FeedbackSeed, Data.Train, s.PairsSeed, s.Seed));
         AllParameters = NetworkParameters.Concat(Rule.OwnParameters).ToArray();
     }
 
-    /// <summary>The resolved run.</summary>
-    public ResolvedRun Run { get; }
+    /// <summary>The run's settings.</summary>
+    public TrainerSettings Settings { get; }
     /// <summary>The matrix-product provider.</summary>
     public IMatMul MatMul { get; }
     /// <summary>The RHM's rules.</summary>
@@ -85,26 +84,25 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Trains until the stopping rule and returns the epoch logs and the stop reason.</summary>
     public TrainingOutcome Train(ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
-        var run = Run;
-        var c = run.Config;
+        var run = Settings;
         Optimizer<T> opt = run.Optimizer == "adam"
             ? new Adam<T>(AllParameters, run.Decay)
-            : new Sgd<T>(AllParameters, c.Momentum, run.Decay);
+            : new Sgd<T>(AllParameters, run.Momentum, run.Decay);
         var train = Data.Train;
         bool pairs = Rule.Input == RuleInput.Pairs, inBatch = Rule.Input == RuleInput.InBatchPairs;
         bool labelled = Rule.Input == RuleInput.Labelled;
         int n = train.Count, d = train.InputLength;
         // Every training datum is taken from the order once per epoch: as an anchor, an input, or (in-batch) the
         // first of a pair, whose partner is also an anchor.
-        int batch = DataPerStep(Rule.Input, Math.Min(c.Batch, n));
-        int rowsPerStep = RowsPerStep(Rule.Input, Math.Min(c.Batch, n));
+        int batch = DataPerStep(Rule.Input, Math.Min(run.Batch, n));
+        int rowsPerStep = RowsPerStep(Rule.Input, Math.Min(run.Batch, n));
         var pass = Network.CreatePass(rowsPerStep);
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         var tokens = new int[rowsPerStep * d];
         var labels = new int[rowsPerStep];
-        var batchRng = Rng.ForStream(c.StreamSeed(c.BatchSeed), "batches");
-        var sampler = pairs || inBatch ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(c.StreamSeed(c.PairsSeed), "pairs"), run.NegativeMode) : null;
+        var batchRng = Rng.ForStream(run.BatchSeed, "batches");
+        var sampler = pairs || inBatch ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(run.PairsSeed, "pairs"), run.Negatives) : null;
         var logs = new List<EpochLog>();
         var sw = Stopwatch.StartNew();
         var components = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -112,12 +110,12 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int? divergedEpoch = null;
         int epochs = run.Epochs;
         double stopLoss = run.StopLoss;
-        var convergence = run.ProbeStop ? new ProbeConvergence(run.ProbeStopOptions) : null;
+        var convergence = run.ProbeStop is { } stopOptions ? new ProbeConvergence(stopOptions) : null;
 
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            double lr = Schedule.Rate(run.ScheduleKind, run.EffectiveLr, epoch, epochs);
+            double lr = Schedule.Rate(run.Schedule, run.LearningRate, epoch, epochs);
             Rule.BeginEpoch(epoch);
             // Every training datum is the anchor (or the input) once per epoch, in random order.
             if (sampler != null) sampler.ShuffleAnchors(order);
@@ -179,17 +177,17 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             double trainLoss = lossSum / seen;
             bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss);
             var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
-            if (negatives > 0 && run.NegativeMode == NegativeMode.Random) comp["neg_same_class_rate"] = (double)sameClassNegatives / negatives;
+            if (negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)sameClassNegatives / negatives;
             double? testError = null;
-            if ((c.EvalEvery > 0 && (epoch + 1) % c.EvalEvery == 0) || last)
+            if ((run.EvalEvery > 0 && (epoch + 1) % run.EvalEvery == 0) || last)
             {
                 // Supervised rules are measured by their own output; the others by the top-layer probe.
                 testError = Data.Test.Count == 0 ? double.NaN : labelled ? ErrorRate(Data.Test) : TopProbeError();
                 if (!labelled) AddCollapseDiagnostics(comp);
-                else if (!run.Definition.IsBackprop) AddUpdateCosines(comp, pass, tokens, labels);
+                else if (run.CompareWithBackprop) AddUpdateCosines(comp, pass, tokens, labels);
             }
             string? converged = null;
-            if (convergence != null && (epoch + 1) % c.ProbeStopEvery == 0)
+            if (convergence != null && (epoch + 1) % run.ProbeStopEvery == 0)
             {
                 double heldOut = HeldOutProbeError();
                 comp["probe_stop_error"] = heldOut;
@@ -230,7 +228,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (_bp == null)
         {
             _bpParameters = NetworkParameters.Select(p => new Parameter<T>(p.Name, p.Value, p.Kind, p.Layer)).ToArray();
-            _bp = new ChainRule<T>("bp", FeedbackWeights.Forward, UpperMasks.True, Run.Loss);
+            _bp = new ChainRule<T>("bp", FeedbackWeights.Forward, UpperMasks.True, Settings.Loss);
             _bp.Attach(Network, _bpParameters, new RuleContext(batch, 0));
             _ruleSum = Network.Weights.Select(w => new T[w.Length]).ToArray();
             _bpSum = Network.Weights.Select(w => new T[w.Length]).ToArray();
@@ -263,7 +261,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var xtr = Representation(Data.Train, top);
         var xte = Representation(Data.Test, top);
         int cols = xtr.Length / Data.Train.Count;
-        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
+        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Settings.Rhm.Classes, new RidgeOptions { Alpha = Settings.RidgeAlpha }, MatMul);
         return probe.Error(xte, Data.Test.Count, Data.Test.Labels);
     }
 
@@ -278,12 +276,12 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public double HeldOutProbeError()
     {
-        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Run.Config.ProbeStopData, Run.Config.StreamSeed(Run.Config.ProbeSeed));
+        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.ProbeStopData, Settings.ProbeSeed);
         int top = Network.Depth;
         var xtr = Representation(Data.Train, top);
         var xva = Representation(_validation, top);
         int cols = xtr.Length / Data.Train.Count;
-        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Run.Rhm.Classes, new RidgeOptions { Alpha = Run.Config.RidgeAlpha }, MatMul);
+        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Settings.Rhm.Classes, new RidgeOptions { Alpha = Settings.RidgeAlpha }, MatMul);
         return probe.Error(xva, _validation.Count, _validation.Labels);
     }
 

@@ -120,7 +120,7 @@ public class SensitivityTests
         {
             Nc = 3, M = 3, V = 3, L = 3, Train = 1000, Test = 400, Width = 24, Epochs = 40, Blas = "managed", Seed = 2, Batch = 32,
         });
-        var trainer = new Trainer<float>(run, new ManagedMatMul(1));
+        var trainer = RunExecutor.CreateTrainer(run, new ManagedMatMul(1));
         trainer.Train();
         Assert.True(trainer.ErrorRate(trainer.Data.Test) < 0.3, "the network did not learn enough for this check");
         var r = Sensitivity.Compute(trainer.Network, trainer.Data.Test, new SensitivityOptions { Reference = 400, Seed = 1 });

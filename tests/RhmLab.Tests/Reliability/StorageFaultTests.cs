@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using RhmLab.Experiments;
 
 namespace RhmLab.Tests.Reliability;

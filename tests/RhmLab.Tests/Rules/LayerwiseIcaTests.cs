@@ -120,7 +120,7 @@ public class LayerwiseIcaTests
     {
         var run = ResolvedRun.Resolve(new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 60, Test = 20, Width = 8, Rule = "ica", Blas = "managed", Wd = 0.1, WdForm = "decoupled", Epochs = 2, Batch = 16 });
         Assert.Equal(0, run.StopLoss);
-        var trainer = new Trainer<float>(run, Mm);
+        var trainer = RunExecutor.CreateTrainer(run, Mm);
         trainer.Rule.BeginEpoch(0);
         var before = trainer.NetworkParameters.Select(p => p.Value.ToArray()).ToArray();
         var outcome = trainer.Train();

@@ -1,3 +1,4 @@
+using RhmLab.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RhmLab;
+namespace RhmLab.IO;
 
 /// <summary>
 /// Writes files so that readers never see a partial file: write a temporary file beside the target, flush it to

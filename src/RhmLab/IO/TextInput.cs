@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace RhmLab;
+namespace RhmLab.IO;
 
 /// <summary>
 /// Reads text files given by the user (run configs, sweep plans, rules files) with a size limit, because

@@ -3,9 +3,10 @@ using System.Text.Json.Nodes;
 using RhmLab.Analysis;
 using RhmLab.Analysis.Figures;
 using RhmLab.Data;
+using RhmLab.Experiments;
 using RhmLab.Rhm;
 
-namespace RhmLab.Experiments;
+namespace RhmLab.Paper;
 
 /// <summary>One drawing of a reproduced figure: which figure of the catalogue, with which options, into which file.</summary>
 /// <param name="Figure">A <see cref="FigureCatalog"/> name.</param>

@@ -1,0 +1,75 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using RhmLab.Numerics;
+using RhmLab.Rhm;
+
+namespace RhmLab.Rules;
+
+/// <summary>
+/// Anti-collapse components of CLAPP without negatives (§3.8, <c>nc</c>). They combine: a run names one or more,
+/// joined by <c>+</c> (e.g. <c>standardized+wpred-decay</c>); none at all is the literal ablation.
+/// </summary>
+[Flags]
+public enum NoNegativesMode
+{
+    /// <summary>The literal ablation: the positive hinge alone.</summary>
+    HingeOnly = 0,
+    /// <summary>Adds (λ/2)‖W_pred‖², so inflating W_pred alone cannot satisfy the hinge.</summary>
+    WpredDecay = 1,
+    /// <summary>Adds VICReg's variance and covariance terms (§3.9) on the anchors' and positives' raw rows.</summary>
+    VicregReg = 2,
+    /// <summary>Predictor plus stop-gradient: only u = sg(z)ᵀ W_pred c, so the target side receives no gradient.</summary>
+    AsymStopGrad = 4,
+    /// <summary>
+    /// The score sees each row divided by its norm, u = ẑᵀ W_eff ĉ, with W_eff = r·sqrt(n)·W_pred/‖W_pred‖ (so
+    /// u ≤ r·sqrt(n) and W_pred ∝ I gives r times the cosine): scaling the activity or W_pred cannot raise u.
+    /// </summary>
+    Normalized = 8,
+    /// <summary>
+    /// The score sees every unit standardised over the batch, (z_j − mean_j)/sqrt(var_j + ε), separately for the
+    /// anchors and the positives, with ε = <see cref="ClappOptions.StandardizeEpsilon"/>. A constant representation
+    /// scores zero, so raising every pair's u needs representations that covary across pairs; the gradient through
+    /// the batch mean pushes the mean representation away from the predictions, an implicit contrast.
+    /// </summary>
+    Standardized = 16,
+    /// <summary>
+    /// The measured default. As <see cref="Standardized"/> without the division: the score sees z_j − mean_j, so the
+    /// mean activity that ReLU units share (which lets hinge-only score every pair ≥ 1) carries no credit, and the
+    /// pull towards W_pred(c − mean) is a pull away from the average prediction, the covariance form of a Hebbian
+    /// rule. The gradient must pass through the mean: treating it as a constant collapsed the top layers.
+    /// </summary>
+    Centered = 32,
+}
+
+/// <summary>Parsing and naming of <see cref="NoNegativesMode"/> combinations.</summary>
+public static class NoNegativesModes
+{
+    private static readonly (string Name, NoNegativesMode Mode)[] Names =
+    [
+        ("wpred-decay", NoNegativesMode.WpredDecay), ("vicreg-reg", NoNegativesMode.VicregReg),
+        ("asym-stopgrad", NoNegativesMode.AsymStopGrad), ("normalized", NoNegativesMode.Normalized),
+        ("standardized", NoNegativesMode.Standardized), ("centered", NoNegativesMode.Centered),
+    ];
+
+    /// <summary>The component names, <c>hinge-only</c> first.</summary>
+    public static IReadOnlyList<string> Components { get; } = ["hinge-only", .. Names.Select(n => n.Name)];
+
+    /// <summary>Parses <c>hinge-only</c> or components joined by <c>+</c>; rejects unknown, repeated or exclusive ones.</summary>
+    public static NoNegativesMode Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text == "hinge-only") return NoNegativesMode.HingeOnly;
+        var mode = NoNegativesMode.HingeOnly;
+        foreach (var part in text.Split('+'))
+        {
+            int i = Array.FindIndex(Names, n => n.Name == part);
+            if (i < 0) throw new ArgumentException($"anti-collapse: unknown component '{part}' in '{text}' (expected hinge-only or {string.Join(", ", Names.Select(n => n.Name))}, joined by +)");
+            if ((mode & Names[i].Mode) != 0) throw new ArgumentException($"anti-collapse: '{part}' appears twice in '{text}'");
+            mode |= Names[i].Mode;
+        }
+        const NoNegativesMode transforms = NoNegativesMode.Normalized | NoNegativesMode.Standardized | NoNegativesMode.Centered;
+        if (System.Numerics.BitOperations.PopCount((uint)(mode & transforms)) > 1)
+            throw new ArgumentException($"anti-collapse: normalized, standardized and centered exclude each other ('{text}')");
+        return mode;
+    }
+}
