@@ -59,7 +59,7 @@ public sealed class LocalSupervisedRule : ILearningRule<float>
         // The network's readout: its true gradient, and the loss and accuracy the trainer reports.
         var e = _error.AsSpan(0, b * c);
         double loss = Loss.Evaluate<float>(LossKind.CrossEntropy, pass.Logits.AsSpan(0, b * c), labels[..b], c, e, out int correct);
-        net.ReadoutBackward(pass, e, _params[^1].Grad, default);
+        net.ReadoutBackward(pass, e, _params.Readout().Grad, default);
         for (int k = 0; k < net.Depth; k++)
         {
             int n = net.Layers[k].Units;
@@ -70,7 +70,7 @@ public sealed class LocalSupervisedRule : ILearningRule<float>
             net.MatMul.Gemm(false, true, b, n, c, 1f, e, c, _readouts[k], c, 0f, _signal.AsSpan(0, b * n), n);
             // Its own mask only, then the same local update as every rule: postsynaptic error × presynaptic patch.
             Kernels.MaskByActive<float>(_signal.AsSpan(0, b * n), pass.Pre[k].AsSpan(0, b * n), _delta.AsSpan(0, b * n));
-            net.LayerGradient(pass, k, _delta.AsSpan(0, b * n), _params[2 * k].Grad, _params[2 * k + 1].Grad);
+            net.LayerGradient(pass, k, _delta.AsSpan(0, b * n), _params.Weight(k).Grad, _params.Bias(k).Grad);
         }
         return new StepStats { Loss = loss, Correct = correct };
     }

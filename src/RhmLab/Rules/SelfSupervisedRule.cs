@@ -45,7 +45,7 @@ public abstract class SelfSupervisedRule<T> : ILearningRule<T> where T : unmanag
         _net = network ?? throw new ArgumentNullException(nameof(network));
         _params = networkParameters ?? throw new ArgumentNullException(nameof(networkParameters));
         Context = context ?? throw new ArgumentNullException(nameof(context));
-        networkParameters[^1].Frozen = true;
+        networkParameters.Readout().Frozen = true;
         HiddenGrads = network.Layers.Select(l => new T[context.MaxBatch * l.Units]).ToArray();
         Deltas = network.Layers.Select(l => new T[context.MaxBatch * l.Units]).ToArray();
     }
@@ -82,7 +82,7 @@ public abstract class SelfSupervisedRule<T> : ILearningRule<T> where T : unmanag
         var l = Net.Layers[k];
         int n = pass.Batch * l.Units;
         Kernels.MaskByActive<T>(HiddenGrads[k].AsSpan(0, n), pass.Pre[k].AsSpan(0, n), Deltas[k].AsSpan(0, n));
-        Net.LayerGradient(pass, k, Deltas[k], NetworkParameters[2 * k].Grad, NetworkParameters[2 * k + 1].Grad);
+        Net.LayerGradient(pass, k, Deltas[k], NetworkParameters.Weight(k).Grad, NetworkParameters.Bias(k).Grad);
     }
 
     /// <inheritdoc />

@@ -66,11 +66,11 @@ public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, 
         int b = pass.Batch;
         var e = Error.AsSpan(0, b * net.Classes);
         double loss = Loss.Evaluate<T>(LossKind, pass.Logits.AsSpan(0, b * net.Classes), labels[..b], net.Classes, e, out int correct);
-        var readout = _params![^1];
-        net.ReadoutBackward(pass, e, readout.Grad, default);
+        var ps = _params ?? throw new InvalidOperationException("rule is not attached");
+        net.ReadoutBackward(pass, e, ps.Readout().Grad, default);
         ComputeDeltas(pass, e);
         for (int k = 0; k < net.Depth; k++)
-            net.LayerGradient(pass, k, Deltas[k], _params[2 * k].Grad, _params[2 * k + 1].Grad);
+            net.LayerGradient(pass, k, Deltas[k], ps.Weight(k).Grad, ps.Bias(k).Grad);
         return new StepStats { Loss = loss, Correct = correct };
     }
 

@@ -247,8 +247,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             T w = T.CreateTruncating(b);
             for (int k = 0; k < Network.Depth; k++)
             {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(NetworkParameters[2 * k].Grad, w, _ruleSum[k], _ruleSum[k]);
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_bpParameters[2 * k].Grad, w, _bpSum[k], _bpSum[k]);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(NetworkParameters.Weight(k).Grad, w, _ruleSum[k], _ruleSum[k]);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_bpParameters.Weight(k).Grad, w, _bpSum[k], _bpSum[k]);
             }
         }
         for (int k = 0; k < Network.Depth; k++) into[$"layer{k + 1}.update_cos_bp"] = Kernels.Cosine<T>(_ruleSum[k], _bpSum[k]);

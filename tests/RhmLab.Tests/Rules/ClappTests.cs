@@ -91,7 +91,7 @@ public class ClappTests
         var (net, tokens, labels) = Setup(singleton: true);
         var (rule, ps, stats) = Run(net, o, tokens, labels);
         Assert.True(ps[^1].Frozen, "the readout is not trained by a self-supervised rule");
-        Assert.All(ps[^1].Grad, g => Assert.Equal(0.0, g));
+        Assert.All(ps.Readout().Grad, g => Assert.Equal(0.0, g));
         var predictors = rule.OwnParameters.Select(p => p.Value.ToArray()).ToArray();
         var targets = new List<(Parameter<double> P, int Layer, bool Own)>();
         for (int k = 0; k < net.Depth; k++) { targets.Add((ps[2 * k], k + 1, false)); targets.Add((ps[2 * k + 1], k + 1, false)); }
@@ -231,7 +231,7 @@ public class ClappTests
                     }
                 }
             }
-            for (int c = 0; c < l.Width; c++) Assert.Equal(expected[c], ps[2 * k + 1].Grad[c], 10);
+            for (int c = 0; c < l.Width; c++) Assert.Equal(expected[c], ps.Bias(k).Grad[c], 10);
         }
     }
 

@@ -83,7 +83,7 @@ public class FeedbackRuleTests
                     double delta = pass.Pre[k][b * l.Units + u] > 0 ? g : 0;
                     expected[u % l.Width] += delta;
                 }
-            for (int h = 0; h < l.Width; h++) Assert.Equal(expected[h], ps[2 * k + 1].Grad[h], 12);
+            for (int h = 0; h < l.Width; h++) Assert.Equal(expected[h], ps.Bias(k).Grad[h], 12);
         }
     }
 
