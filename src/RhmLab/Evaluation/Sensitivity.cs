@@ -78,13 +78,10 @@ public sealed record RepresentationMap(IReadOnlyList<int> Layers, IReadOnlyList<
             OneHot.Encode(tokens[..(count * d)], d, v, result[0]);
             int size = Math.Min(chunk, Math.Max(1, count));
             if (pass == null || pass.MaxBatch < size) pass = net.CreatePass(size);
-            var ids = new int[size * d];
             for (int start = 0; start < count; start += size)
             {
                 int b = Math.Min(size, count - start);
-                var src = tokens.Slice(start * d, b * d);
-                for (int i = 0; i < src.Length; i++) ids[i] = src[i];
-                net.Forward(ids, b, pass);
+                net.ForwardTokens(tokens, start, b, pass);
                 for (int k = 1; k <= depth + 1; k++)
                 {
                     int w = widths[k];

@@ -120,6 +120,24 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         ForwardReadout(pass);
     }
 
+    /// <summary>
+    /// The forward pass of data <paramref name="start"/> … start + count − 1 of a token table (row-major [n, d], as
+    /// data sets store them): their tokens widened into the pass, then layers 1 … <paramref name="upTo"/> (every
+    /// layer and the readout when −1). The one way every evaluation walks a data set in chunks.
+    /// </summary>
+    public void ForwardTokens(ReadOnlySpan<ushort> tokens, int start, int count, ForwardPass<T> pass, int upTo = -1)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        if (count > pass.MaxBatch) throw new ArgumentException($"batch {count} exceeds the workspace ({pass.MaxBatch})");
+        int d = InputLength;
+        var src = tokens.Slice(start * d, count * d);
+        var dst = pass.Tokens.AsSpan(0, count * d);
+        for (int i = 0; i < src.Length; i++) dst[i] = src[i];
+        pass.Batch = count;
+        ForwardLayers(pass, 0, upTo < 0 ? Depth : upTo);
+        if (upTo < 0) ForwardReadout(pass);
+    }
+
     /// <summary>Recomputes layers [from, to) from the activations below them (used by layer-local rules).</summary>
     public void ForwardLayers(ForwardPass<T> pass, int from, int to)
     {

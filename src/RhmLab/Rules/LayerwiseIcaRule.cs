@@ -126,10 +126,7 @@ public sealed class LayerwiseIcaRule<T> : ILearningRule<T> where T : unmanaged, 
             int b = Math.Min(chunk, train.Count - start);
             long first = (long)start * positions, end = first + (long)b * positions;
             if (keep != null && keep[filled] >= end) continue; // no selected patch in this chunk
-            var src = train.TokenData.AsSpan(start * d, b * d);
-            for (int i = 0; i < src.Length; i++) pass.Tokens[i] = src[i];
-            pass.Batch = b;
-            if (k > 0) net.ForwardLayers(pass, 0, k);
+            net.ForwardTokens(train.TokenData, start, b, pass, k);
             // Patches of layer k are a free reshape of the layer below ([B·d_{k−1}, C] → [B·d_k, s·C]).
             for (long r = first; r < end && filled < rows; r++)
             {

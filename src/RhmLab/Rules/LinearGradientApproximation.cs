@@ -71,10 +71,8 @@ public sealed class LinearGradientApproximation<T> : DirectFeedbackRule<T> where
         for (int start = 0; start < train.Count; start += batch)
         {
             int b = Math.Min(batch, train.Count - start);
-            var src = train.TokenData.AsSpan(start * d, b * d);
-            for (int i = 0; i < src.Length; i++) _tokens[i] = src[i];
             train.Labels.AsSpan(start, b).CopyTo(_labels);
-            net.Forward(_tokens, b, _fitPass);
+            net.ForwardTokens(train.TokenData, start, b, _fitPass);
             Accumulate(_fitPass, _labels.AsSpan(0, b));
         }
         Solve();

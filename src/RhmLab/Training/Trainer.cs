@@ -305,16 +305,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count == 0) return double.NaN;
-        int chunk = Math.Min(EvalChunk, data.Count), d = data.InputLength, classes = Network.Classes;
+        int chunk = Math.Min(EvalChunk, data.Count), classes = Network.Classes;
         var pass = Network.CreatePass(chunk);
-        var tokens = new int[chunk * d];
         long wrong = 0;
         for (int start = 0; start < data.Count; start += chunk)
         {
             int b = Math.Min(chunk, data.Count - start);
-            var src = data.TokenData.AsSpan(start * d, b * d);
-            for (int i = 0; i < src.Length; i++) tokens[i] = src[i];
-            Network.Forward(tokens, b, pass);
+            Network.ForwardTokens(data.TokenData, start, b, pass);
             for (int i = 0; i < b; i++)
             {
                 var f = pass.Logits.AsSpan(i * classes, classes);
@@ -343,13 +340,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         int chunk = Math.Min(EvalChunk, Math.Max(1, data.Count));
         var pass = Network.CreatePass(chunk);
-        var tokens = new int[chunk * d];
         for (int start = 0; start < data.Count; start += chunk)
         {
             int b = Math.Min(chunk, data.Count - start);
-            var src = data.TokenData.AsSpan(start * d, b * d);
-            for (int i = 0; i < src.Length; i++) tokens[i] = src[i];
-            Network.Forward(tokens, b, pass);
+            // A representation needs the layers up to its own, not the readout.
+            Network.ForwardTokens(data.TokenData, start, b, pass, layer);
             var h = pass.Post[layer - 1].AsSpan(0, b * width);
             var dst = result.AsSpan(start * width, b * width);
             for (int i = 0; i < h.Length; i++) dst[i] = float.CreateTruncating(h[i]);
