@@ -64,9 +64,20 @@ internal static class SlurmCommand
                     | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
             int points = sweepPlan.Points.Count;
-            stdout.WriteLine($"wrote {script}: array 1-{job.Array}, {points} runs, about {(points + job.Array - 1) / job.Array} per task");
-            stdout.WriteLine($"plan copied to {planCopy}; task logs in {job.LogDir}");
-            if (job.Array > points) stdout.WriteLine($"note: {job.Array} tasks for {points} runs: tasks above {points} have nothing to do");
+            if (sweepPlan.Search != null)
+            {
+                // A search's shards are its configurations; each task runs its configurations' seeds with --jobs C.
+                int units = SearchRunner.UnitsOf(sweepPlan).Count;
+                stdout.WriteLine($"wrote {script}: array 1-{job.Array}, a P* search of {units} configurations ({points / Math.Max(1, units)} seeds each), about {(units + job.Array - 1) / job.Array} per task");
+                stdout.WriteLine($"plan copied to {planCopy}; task logs in {job.LogDir}");
+                if (job.Array > units) stdout.WriteLine($"note: {job.Array} tasks for {units} configurations: tasks above {units} have nothing to do (a search shards configurations, not runs; give each task more --cpus-per-task instead)");
+            }
+            else
+            {
+                stdout.WriteLine($"wrote {script}: array 1-{job.Array}, {points} runs, about {(points + job.Array - 1) / job.Array} per task");
+                stdout.WriteLine($"plan copied to {planCopy}; task logs in {job.LogDir}");
+                if (job.Array > points) stdout.WriteLine($"note: {job.Array} tasks for {points} runs: tasks above {points} have nothing to do");
+            }
             stdout.WriteLine($"submit:    sbatch {SlurmScript.Quote(script)}");
             stdout.WriteLine($"afterwards: rhmlab sweep {SlurmScript.Quote(planCopy)} --out {SlurmScript.Quote(resultsDir)}   (completes anything missing)");
             return 0;
