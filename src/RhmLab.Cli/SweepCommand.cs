@@ -43,12 +43,15 @@ internal static class SweepCommand
             bool asJson = parse.GetValue(json);
             if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, sweepPlan, part, outDir, asJson);
             PrepareFolder(outDir);
-            var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
+            // The calibration only feeds the ETA: a sweep runs without it.
+            CostCalibration? calibration = null;
+            try { calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout); }
+            catch (Exception e) when (e is not OperationCanceledException) { stderr.WriteLine($"sweep: no cost calibration ({CliApp.OneLine(e.Message)}); the ETA comes from throughput"); }
             return new SweepSession(stdout, stderr, asJson).Run(sweepPlan, planPath, part, new SweepOptions
             {
                 OutDir = outDir, Jobs = jobCount, Shard = part, StaleAfter = TimeSpan.FromSeconds(stale),
                 WaitForOthers = !parse.GetValue(noWait), Compact = parse.GetValue(compact),
-                EstimateSeconds = p => CostModel.Estimate(p.Run, calibration).Seconds,
+                EstimateSeconds = calibration is null ? null : p => CostModel.Estimate(p.Run, calibration).Seconds,
             });
         });
         return cmd;

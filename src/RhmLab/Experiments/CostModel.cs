@@ -94,9 +94,9 @@ public static class CostModel
         // collapse diagnostics (the others); probe-stop checks: the top probe on train + the validation data.
         double eval = 0, rows = 0;
         int top = layers[^1].Units;
-        if (c.EvalEvery > 0)
         {
-            double checkpoints = Math.Floor(epochs / c.EvalEvery);
+            // Every eval-every epochs, and always at the last epoch.
+            double checkpoints = (c.EvalEvery > 0 ? Math.Floor(epochs / c.EvalEvery) : 0) + (c.EvalEvery > 0 && epochs % c.EvalEvery == 0 ? 0 : 1);
             double each = labelled ? t * forward : (p + t) * forward + Ridge(p, t, top, classes) + CollapseRows * forward * layers.Length;
             eval += checkpoints * each;
             rows += checkpoints * (labelled ? t : p + t + Math.Min(CollapseRows, p) * layers.Length);
@@ -132,7 +132,9 @@ public static class CostModel
             : calibration.SecondsPerStep + stepFlops / rate;
         double seconds = calibration.SecondsPerRun + icaFixed + steps * stepSeconds + (run.Unsupervised ? trainFlops / rate : 0)
             + eval / rate + rows * calibration.SecondsPerEvalRow;
-        return new RunCost(steps, maxSteps, trainFlops, eval, seconds * Math.Max(1, c.Threads));
+        // Core-seconds: a run with more provider threads does the same work on more cores, so its estimate stays the
+        // single-core one (the model does not price the threads' overhead).
+        return new RunCost(steps, maxSteps, trainFlops, eval, seconds);
     }
 
     /// <summary>A closed-form ridge probe: the Gram matrix of side min(P, F), its solve, and the scores of train and test.</summary>

@@ -125,9 +125,11 @@ public static class PStarSearch
     /// The sizes a search of one configuration may use: P from round(min-x·n_c·m^L) to round(max-x·n_c·m^L), at most
     /// 3/4 of P_max and at most P_max − T; the first P; and the test size T shared by all its runs (the plan's
     /// <c>test</c>, else min(max-test, P_max − the largest P)), fixed so that the test set, drawn first, is the same
-    /// at every P and the training sets of one seed are nested.
+    /// at every P and the training sets of one seed are nested. With probe-stop, <paramref name="validation"/> fresh
+    /// data must fit beside train and test too (P ≤ P_max − T − validation), so every size the search may choose
+    /// resolves.
     /// </summary>
-    public static (long Start, long Min, long Max, long Test) Range(RhmLab.Rhm.RhmParameters rhm, PStarSearchOptions search, long? planTest)
+    public static (long Start, long Min, long Max, long Test) Range(RhmLab.Rhm.RhmParameters rhm, PStarSearchOptions search, long? planTest, long validation = 0)
     {
         ArgumentNullException.ThrowIfNull(rhm);
         ArgumentNullException.ThrowIfNull(search);
@@ -138,7 +140,9 @@ public static class PStarSearch
         if (planTest is long t) max = (long)Math.Min(max, pMax - t);
         long min = Math.Max(1, (long)Math.Round(search.MinX * scale));
         if (max < min) throw new ArgumentException($"search: no P between min-x and max-x fits P_max = {rhm.PMax} of {rhm}");
-        long test = planTest ?? (long)Math.Min(search.MaxTest, pMax - max);
+        long test = planTest ?? (long)Math.Min(search.MaxTest, Math.Max(0, pMax - max - validation));
+        if (validation > 0) max = (long)Math.Min(max, pMax - test - validation);
+        if (max < min) throw new ArgumentException($"search: no P between min-x and max-x leaves room for test = {test} and probe-stop-data = {validation} in P_max = {rhm.PMax} of {rhm}");
         long start = Math.Clamp((long)Math.Round(search.StartX * scale), min, max);
         return (start, min, max, test);
     }

@@ -86,7 +86,7 @@ public sealed class ResolvedRun
         {
             if (updates < 1) throw new ArgumentException($"updates: must be >= 1 (got {updates})");
             if (Unsupervised) throw new ArgumentException($"updates: the {Rule} rule fits its layers before training and takes no update budget (leave updates out)");
-            long byUpdates = (updates + StepsPerEpoch - 1) / StepsPerEpoch;
+            long byUpdates = updates / StepsPerEpoch + (updates % StepsPerEpoch != 0 ? 1 : 0);
             if (byUpdates > 10_000_000) throw new ArgumentException($"updates: {updates} updates at {StepsPerEpoch} per epoch would be more than 10000000 epochs");
             Epochs = (int)Math.Max(c.Epochs ?? DefaultEpochs(Unsupervised, SelfSupervised, Rhm.Depth), byUpdates);
         }

@@ -60,7 +60,7 @@ public sealed class SearchRunner
         return groups.Select((g, i) =>
         {
             var run = g.Points[0].Run;
-            var (start, min, max, _) = PStarSearch.Range(run.Rhm, search, run.Test);
+            var (start, min, max, _) = PStarSearch.Range(run.Rhm, search, run.Test, run.ProbeStop ? run.Config.ProbeStopData : 0);
             return new SearchUnit(i, g.Label, g.Points, start, min, max);
         }).ToList();
     }
@@ -71,7 +71,6 @@ public sealed class SearchRunner
         ArgumentNullException.ThrowIfNull(unit);
         return unit.Seeds.Select(p =>
         {
-            if (train == p.Config.Train) return p;
             var config = p.Config.Clone();
             config.Train = train;
             var values = (JsonObject)p.Values.DeepClone();
@@ -120,6 +119,9 @@ public sealed class SearchRunner
         static double? Number(JsonNode? n) => n is JsonValue v && v.TryGetValue(out double x) ? x : null;
     }
 
+    /// <summary>Configurations not settled when <see cref="Run"/> returned (stopped, or set aside after a failed run).</summary>
+    public int Unsettled { get; private set; }
+
     private SweepProgress? _step;
     private int _settled, _steps;
 
@@ -150,17 +152,29 @@ public sealed class SearchRunner
             PollInterval = _options.PollInterval, WaitForOthers = _options.WaitForOthers, Execute = _options.Execute,
             OnEvent = _options.OnEvent, WriteManifest = false, Compact = _options.Compact, EstimateSeconds = _options.EstimateSeconds,
         };
+        // Configurations with a failed run are set aside (their size cannot finish), the others go on; a step that
+        // settles nothing and leaves the same runs pending would repeat forever, and is an error.
+        var blocked = new HashSet<int>();
+        string? previous = null;
+        int unsettled = 0;
         while (!cancel.IsCancellationRequested)
         {
             var pending = new List<SweepPoint>();
+            var owner = new Dictionary<string, int>(StringComparer.Ordinal);
             int pendingUnits = 0;
+            unsettled = 0;
             foreach (var unit in Units)
             {
                 var state = State(unit, search, _options.OutDir);
-                if (state.Step.Next is long p) { pending.AddRange(RunsAt(unit, p)); pendingUnits++; }
+                if (state.Step.Next is not long p) continue;
+                unsettled++;
+                if (blocked.Contains(unit.Index)) continue;
+                foreach (var point in RunsAt(unit, p)) { pending.Add(point); owner[point.Hash] = unit.Index; }
+                pendingUnits++;
             }
-            Volatile.Write(ref _settled, Units.Count - pendingUnits);
+            Volatile.Write(ref _settled, Units.Count - unsettled);
             if (pending.Count == 0) break;
+            string step = string.Join(',', pending.Select(x => x.Hash));
             var runner = new SweepRunner(SweepPlan.FromPoints(_plan, pending), inner);
             Volatile.Write(ref _step, runner.Progress);
             Interlocked.Increment(ref _steps);
@@ -170,10 +184,15 @@ public sealed class SearchRunner
             executed += summary.Executed; diverged += summary.Diverged; failed += summary.Failed; elsewhere += summary.Elsewhere;
             failures.AddRange(summary.Failures);
             storage ??= summary.StorageError;
-            // A failed run leaves its size unfinished, so the search could not move on: stop and report it, as a
-            // sweep does. Runs held by another live process (without waiting) leave the same gap.
-            if (summary.Failed > 0 || summary.StorageError != null || summary.Cancelled || summary.Elsewhere > 0 || summary.NotRun > 0) break;
+            foreach (var f in summary.Failures) if (owner.TryGetValue(f.Hash, out int u)) blocked.Add(u);
+            // Runs held by another live process (without waiting), a stop or a refused write leave gaps this process
+            // cannot fill: end here and report them.
+            if (summary.StorageError != null || summary.Cancelled || summary.Elsewhere > 0 || summary.NotRun > 0) break;
+            if (step == previous && summary.Executed == 0 && summary.Failed == 0)
+                throw new InvalidOperationException($"search: a step settled none of its {pending.Count} runs and the same runs are pending again (records that do not validate?); see {_options.OutDir}");
+            previous = step;
         }
+        Unsettled = unsettled;
         return new SweepSummary
         {
             PlanPoints = _plan.Points.Count,
@@ -183,7 +202,7 @@ public sealed class SearchRunner
             Skipped = skipped,
             Failed = failed,
             Elsewhere = elsewhere,
-            NotRun = 0,
+            NotRun = unsettled * (Units.Count > 0 ? Units[0].Seeds.Count : 0),
             Cancelled = cancel.IsCancellationRequested,
             StorageError = storage,
             Elapsed = sw.Elapsed,

@@ -161,7 +161,17 @@ public sealed class SweepPlan
                 if (search != null)
                 {
                     // A search point stands for its configuration at the first P, with the test size of all its runs.
-                    var (start, _, _, test) = PStarSearch.Range(new RhmLab.Rhm.RhmParameters(config.Nc, config.M, config.V, config.S, config.L), search, config.Test);
+                    var rhm = new RhmLab.Rhm.RhmParameters(config.Nc, config.M, config.V, config.S, config.L);
+                    var (start, min, max, test) = PStarSearch.Range(rhm, search, config.Test, config.ProbeStop == "on" ? config.ProbeStopData : 0);
+                    // Every size between the ends resolves when both ends do: check them now, not hours into the search.
+                    foreach (long size in (long[])[min, max])
+                    {
+                        var end = config.Clone();
+                        end.Train = size;
+                        end.Test = test;
+                        try { ResolvedRun.Resolve(end); }
+                        catch (ArgumentException e) { throw new ArgumentException($"search at train = {size}: {FirstLine(e.Message)}"); }
+                    }
                     config.Train = start;
                     config.Test = test;
                 }

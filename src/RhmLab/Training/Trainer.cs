@@ -175,8 +175,16 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 break;
             }
             double trainLoss = lossSum / seen;
-            bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss);
             var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
+            // Probe-stop first, so that the epoch it stops at is evaluated like the last epoch of a budget.
+            string? converged = null;
+            if (convergence != null && (epoch + 1) % run.ProbeStopEvery == 0)
+            {
+                double heldOut = HeldOutProbeError();
+                comp["probe_stop_error"] = heldOut;
+                converged = convergence.Observe(epoch + 1, heldOut);
+            }
+            bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss) || converged != null;
             if (negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)sameClassNegatives / negatives;
             double? testError = null;
             if ((run.EvalEvery > 0 && (epoch + 1) % run.EvalEvery == 0) || last)
@@ -185,15 +193,6 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 testError = Data.Test.Count == 0 ? double.NaN : labelled ? ErrorRate(Data.Test) : TopProbeError();
                 if (!labelled) AddCollapseDiagnostics(comp);
                 else if (run.CompareWithBackprop) AddUpdateCosines(comp, pass, tokens, labels);
-            }
-            string? converged = null;
-            if (convergence != null && (epoch + 1) % run.ProbeStopEvery == 0)
-            {
-                double heldOut = HeldOutProbeError();
-                comp["probe_stop_error"] = heldOut;
-                converged = convergence.Observe(epoch + 1, heldOut);
-                // The stopping checkpoint is the run's last epoch: its test error must be logged like the others.
-                if (converged != null && testError is null && Data.Test.Count > 0) testError = TopProbeError();
             }
             foreach (var (key, value) in Rule.Diagnostics()) comp[key] = value;
             logs.Add(new EpochLog(epoch + 1, trainLoss, labelled ? 1 - (double)correct / seen : double.NaN,

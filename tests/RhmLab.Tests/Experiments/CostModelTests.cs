@@ -29,11 +29,12 @@ public sealed class CostModelTests
         var net = new Network<float>(run.Rhm, run.Network, 1, new ReferenceMatMul());
         var cost = CostModel.Estimate(run, Unit);
         Assert.Equal(8 * 10, cost.Steps);
-        // Training flops are steps × the benchmark's BP step; the final evaluation is the network's errors.
+        // Training flops are steps × the benchmark's BP step; evaluation is the last epoch's checkpoint (the test
+        // error) and the final errors on train and test.
         double step = StepBenchmark.BpStepFlops(net, 128);
         Assert.Equal(80 * step, cost.TrainFlops, 6);
         double forward = StepBenchmark.ForwardFlops(net.Layers, net.Classes);
-        Assert.Equal((1024 + 1000) * forward, cost.EvalFlops, 6);
+        Assert.Equal((1000 + 1024 + 1000) * forward, cost.EvalFlops, 6);
         Assert.Equal(1e-2 + 80 * (1e-3 + step / 1e9) + cost.EvalFlops / 1e9, cost.Seconds, 9);
     }
 

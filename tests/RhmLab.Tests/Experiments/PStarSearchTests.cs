@@ -188,6 +188,43 @@ public sealed class PStarSearchTests : IDisposable
     }
 
     [Fact]
+    public void AFailingConfigurationIsSetAsideAndTheOthersSettle()
+    {
+        var plan = Plan();
+        var synthetic = new Synthetic(crossing: 600);
+        var options = new SweepOptions
+        {
+            OutDir = _out, PollInterval = TimeSpan.FromMilliseconds(20),
+            Execute = (run, ct) => run.Network.Widths[0] == 9 && run.Train > 256 ? throw new InvalidOperationException("boom") : synthetic.Execute(run, ct),
+        };
+        var runner = new SearchRunner(plan, options);
+        var summary = runner.Run();
+        Assert.True(summary.Failed > 0);
+        Assert.Equal(1, runner.Unsettled);
+        var units = SearchRunner.UnitsOf(plan);
+        Assert.Equal("done", SearchRunner.State(units[0], plan.Search!, _out).Step.Status);
+        Assert.Equal("bracketing", SearchRunner.State(units[1], plan.Search!, _out).Step.Status);
+    }
+
+    [Fact]
+    public void ASearchWithProbeStopKeepsRoomForItsValidationData()
+    {
+        // n_c = m = v = 4, L = 3: P_max = 65 536; the largest P is ¾ of it, 49 152. The test set takes what is left
+        // after the largest P and 2 000 validation data, so all three fit at every size.
+        var rhm = new RhmLab.Rhm.RhmParameters(4, 4, 4, 2, 3);
+        var search = new PStarSearchOptions { Measure = "probe", MaxX = 256 };
+        var (_, _, max, test) = PStarSearch.Range(rhm, search, null, validation: 2000);
+        Assert.Equal((49152L, 65536L - 49152 - 2000), (max, test));
+        Assert.Equal((49152L, 65536L - 49152), PStarSearch.Range(rhm, search, null, validation: 0) is var r ? (r.Max, r.Test) : default);
+        // A test size given by the plan caps the largest P instead.
+        Assert.Equal(65536L - 30000 - 2000, PStarSearch.Range(rhm, search, 30000, validation: 2000).Max);
+        // n_c = m = v = 4, L = 2 (P_max = 256) has no room: the plan is refused when read, not hours later.
+        string message = Assert.Throws<ArgumentException>(() => SweepPlan.Parse(
+            """{ "fixed": { "rule": "clapp", "nmv": 4, "L": 2, "probe-stop": "on" }, "search": { "measure": "probe" } }""", "p.json")).Message;
+        Assert.StartsWith("p.json: point 0: search: no P between min-x and max-x leaves room for test", message);
+    }
+
+    [Fact]
     public void ProbeConvergenceStopsOnZeroTwiceAndOnAPlateauButNotOnASlowFall()
     {
         var options = new ProbeConvergenceOptions(Window: 3, Tolerance: 0.01, MinEpochs: 0);
