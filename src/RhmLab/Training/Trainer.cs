@@ -15,8 +15,6 @@ namespace RhmLab.Training;
 /// </summary>
 public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private const int EvalChunk = 1024;
-
     /// <summary>Prepares a run: draws the grammar and the data, builds the network, and attaches the rule to it.</summary>
     public Trainer(TrainerSettings settings, ILearningRule<T> rule, IMatMul matMul)
     {
@@ -28,6 +26,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Data = DataSplit.Sample(Grammar, s.Train, s.Test, s.Sampling);
         Network = new Network<T>(s.Rhm, s.Network, s.InitSeed, matMul);
         NetworkParameters = CreateParameters(Network);
+        Evaluation = new NetworkEvaluation<T>(Network, matMul, s.RidgeAlpha);
         // Batches never exceed the training set (Train clamps them the same way), so a batch size far above P must
         // not size the rule's buffers: --batch 2147483647 would ask for arrays beyond the runtime's limit.
         int batch = Math.Min(s.Batch, Data.Train.Count);
@@ -103,6 +102,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var labels = new int[rowsPerStep];
         var batchRng = Rng.ForStream(run.BatchSeed, "batches");
         var sampler = pairs || inBatch ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(run.PairsSeed, "pairs"), run.Negatives) : null;
+        var batches = StepBatches.For(Rule.Input, train, sampler);
         var logs = new List<EpochLog>();
         var sw = Stopwatch.StartNew();
         var components = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -121,39 +121,15 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (sampler != null) sampler.ShuffleAnchors(order);
             else batchRng.Shuffle(order.AsSpan());
             double lossSum = 0;
-            long correct = 0, seen = 0, sameClassNegatives = 0, negatives = 0;
+            long correct = 0, seen = 0;
+            batches.BeginEpoch();
             int steps = 0;
             components.Clear();
             bool finite = true;
             for (int start = 0; start < n; start += batch)
             {
                 int b = Math.Min(batch, n - start);
-                for (int i = 0; i < b; i++) CopyRow(train, order[start + i], i, tokens, labels, d);
-                if (inBatch)
-                {
-                    for (int i = 0; i < b; i++)
-                    {
-                        int pos = sampler!.Positive(order[start + i]);
-                        CopyRow(train, pos >= 0 ? pos : order[start + i], b + i, tokens, labels, d);
-                        if (pos < 0) labels[b + i] = -1;
-                    }
-                }
-                else if (sampler != null)
-                {
-                    for (int i = 0; i < b; i++)
-                    {
-                        int anchor = order[start + i];
-                        int pos = sampler.Positive(anchor);
-                        int neg = sampler.Negatives == NegativeMode.Shift ? (b > 1 ? order[start + (i + 1) % b] : -1) : sampler.Negative(anchor);
-                        // A missing partner is marked by label −1; its row repeats the anchor and is never scored.
-                        CopyRow(train, pos >= 0 ? pos : anchor, b + i, tokens, labels, d);
-                        if (pos < 0) labels[b + i] = -1;
-                        CopyRow(train, neg >= 0 ? neg : anchor, 2 * b + i, tokens, labels, d);
-                        if (neg < 0) labels[2 * b + i] = -1;
-                        else { negatives++; if (train.Labels[neg] == train.Labels[anchor]) sameClassNegatives++; }
-                    }
-                }
-                int rows = pairs ? 3 * b : inBatch ? 2 * b : b;
+                int rows = batches.Fill(order, start, b, tokens, labels);
                 Network.Forward(tokens, rows, pass);
                 var stats = Rule.Step(pass, labels.AsSpan(0, rows));
                 if (!double.IsFinite(stats.Loss)) { finite = false; break; }
@@ -185,7 +161,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 converged = convergence.Observe(epoch + 1, heldOut);
             }
             bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss) || converged != null;
-            if (negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)sameClassNegatives / negatives;
+            if (batches.Negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)batches.SameClassNegatives / batches.Negatives;
             double? testError = null;
             if ((run.EvalEvery > 0 && (epoch + 1) % run.EvalEvery == 0) || last)
             {
@@ -253,16 +229,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int k = 0; k < Network.Depth; k++) into[$"layer{k + 1}.update_cos_bp"] = Kernels.Cosine<T>(_ruleSum[k], _bpSum[k]);
     }
 
+    /// <summary>The checkpoint measurements of this run's network (probes, errors, collapse).</summary>
+    public NetworkEvaluation<T> Evaluation { get; }
+
     /// <summary>Ridge-probe test error of the top layer: the checkpoint measure of self-supervised rules.</summary>
-    public double TopProbeError()
-    {
-        int top = Network.Depth;
-        var xtr = Representation(Data.Train, top);
-        var xte = Representation(Data.Test, top);
-        int cols = xtr.Length / Data.Train.Count;
-        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Settings.Rhm.Classes, new RidgeOptions { Alpha = Settings.RidgeAlpha }, MatMul);
-        return probe.Error(xte, Data.Test.Count, Data.Test.Labels);
-    }
+    public double TopProbeError() => Evaluation.ProbeError(Data.Train, Data.Test, Network.Depth);
 
     private Dataset? _validation;
 
@@ -276,80 +247,17 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public double HeldOutProbeError()
     {
         _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.ProbeStopData, Settings.ProbeSeed);
-        int top = Network.Depth;
-        var xtr = Representation(Data.Train, top);
-        var xva = Representation(_validation, top);
-        int cols = xtr.Length / Data.Train.Count;
-        var probe = RidgeProbe.Fit(xtr, Data.Train.Count, cols, Data.Train.Labels, Settings.Rhm.Classes, new RidgeOptions { Alpha = Settings.RidgeAlpha }, MatMul);
-        return probe.Error(xva, _validation.Count, _validation.Labels);
+        return Evaluation.ProbeError(Data.Train, _validation, Network.Depth);
     }
 
     /// <summary>Collapse diagnostics (§4.7) of every layer on up to 1024 training data: dead units and effective rank.</summary>
-    public void AddCollapseDiagnostics(IDictionary<string, double> into)
-    {
-        ArgumentNullException.ThrowIfNull(into);
-        var sample = Data.Train.Count <= 1024 ? Data.Train
-            : new Dataset(Data.Train.Grammar, Data.Train.TokenData.AsSpan(0, 1024 * Data.Train.InputLength).ToArray(), Data.Train.Labels.AsSpan(0, 1024).ToArray());
-        for (int k = 1; k <= Network.Depth; k++)
-        {
-            var x = Representation(sample, k);
-            var stats = Collapse.Compute(x, sample.Count, x.Length / sample.Count);
-            into[$"layer{k}.dead_fraction"] = stats.DeadFraction;
-            into[$"layer{k}.effective_rank"] = stats.EffectiveRank;
-        }
-    }
+    public void AddCollapseDiagnostics(IDictionary<string, double> into) => Evaluation.AddCollapseDiagnostics(Data.Train, into);
 
     /// <summary>The network's own error rate (argmax of the logits) on a data set.</summary>
-    public double ErrorRate(Dataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (data.Count == 0) return double.NaN;
-        int chunk = Math.Min(EvalChunk, data.Count), classes = Network.Classes;
-        var pass = Network.CreatePass(chunk);
-        long wrong = 0;
-        for (int start = 0; start < data.Count; start += chunk)
-        {
-            int b = Math.Min(chunk, data.Count - start);
-            Network.ForwardTokens(data.TokenData, start, b, pass);
-            for (int i = 0; i < b; i++)
-            {
-                var f = pass.Logits.AsSpan(i * classes, classes);
-                int arg = 0;
-                for (int k = 1; k < classes; k++) if (f[k] > f[arg]) arg = k;
-                if (arg != data.Labels[start + i]) wrong++;
-            }
-        }
-        return (double)wrong / data.Count;
-    }
+    public double ErrorRate(Dataset data) => Evaluation.ErrorRate(data);
 
-    /// <summary>
-    /// The frozen representation r^k = vec(h^k) of every datum (k = 0 is the one-hot input), row-major [N, n_k],
-    /// computed in chunks.
-    /// </summary>
-    public float[] Representation(Dataset data, int layer)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        int d = data.InputLength, v = Network.Vocabulary;
-        int width = layer == 0 ? d * v : Network.Layers[layer - 1].Units;
-        var result = new float[(long)data.Count * width];
-        if (layer == 0)
-        {
-            OneHot.Encode(data.TokenData, d, v, result);
-            return result;
-        }
-        int chunk = Math.Min(EvalChunk, Math.Max(1, data.Count));
-        var pass = Network.CreatePass(chunk);
-        for (int start = 0; start < data.Count; start += chunk)
-        {
-            int b = Math.Min(chunk, data.Count - start);
-            // A representation needs the layers up to its own, not the readout.
-            Network.ForwardTokens(data.TokenData, start, b, pass, layer);
-            var h = pass.Post[layer - 1].AsSpan(0, b * width);
-            var dst = result.AsSpan(start * width, b * width);
-            for (int i = 0; i < h.Length; i++) dst[i] = float.CreateTruncating(h[i]);
-        }
-        return result;
-    }
+    /// <summary>The frozen representation r^k = vec(h^k) of every datum (k = 0 is the one-hot input), row-major [N, n_k].</summary>
+    public float[] Representation(Dataset data, int layer) => Evaluation.Representation(data, layer);
 }
 
 /// <summary>The result of <see cref="Trainer{T}.Train"/>.</summary>
