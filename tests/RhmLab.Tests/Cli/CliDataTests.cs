@@ -7,9 +7,10 @@ namespace RhmLab.Tests.Cli;
 /// <summary><c>rhmlab data</c>: reproducible files, separate seed streams, rules files.</summary>
 public sealed class CliDataTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-cli-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-cli-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private string Data(string name, params string[] extra)
     {

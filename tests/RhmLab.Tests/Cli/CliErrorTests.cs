@@ -9,7 +9,8 @@ namespace RhmLab.Tests.Cli;
 /// </summary>
 public sealed class CliErrorTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-cli-err-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-cli-err-");
+    private string _dir => _tmp.Path;
     private readonly ITestOutputHelper _log;
 
     public CliErrorTests(ITestOutputHelper log) => _log = log;
@@ -19,7 +20,7 @@ public sealed class CliErrorTests : IDisposable
         if (!OperatingSystem.IsWindows())
             foreach (var d in Directory.GetDirectories(_dir))
                 File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Directory.Delete(_dir, recursive: true);
+        _tmp.Dispose();
     }
 
     private string Out => Path.Combine(_dir, "out.npz");

@@ -11,9 +11,10 @@ namespace RhmLab.Tests.Cli;
 /// </summary>
 public sealed class CliModelTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-model-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-model-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private static readonly string[] Tiny =
         ["train", "--nc", "3", "--m", "3", "--v", "3", "--L", "3", "--train", "60", "--test", "100", "--width", "8", "--epochs", "3", "--blas", "managed"];

@@ -1,4 +1,3 @@
-using RhmLab.Tests.Analysis;
 
 namespace RhmLab.Tests.Cli;
 

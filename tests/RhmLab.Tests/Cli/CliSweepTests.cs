@@ -6,9 +6,10 @@ namespace RhmLab.Tests.Cli;
 /// <summary><c>rhmlab sweep</c> and <c>rhmlab slurm</c>: output, exit codes, errors, and the job script.</summary>
 public sealed class CliSweepTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-cli-sweep-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-cli-sweep-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private string Plan(string grid, string name = "plan.json")
     {

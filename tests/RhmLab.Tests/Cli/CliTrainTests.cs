@@ -53,8 +53,8 @@ public class CliTrainTests
     [Fact]
     public void OutWritesResultJsonWithCurvesAndConfig()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "rhmlab-train-" + Guid.NewGuid().ToString("N"));
-        try
+        using var tmp = new TempFolder("rhmlab-train-");
+        string dir = tmp.File("run");
         {
             var r = Cli.Run(With("--out", dir, "--eval-every", "1"));
             Assert.True(r.ExitCode == 0, r.ToString());
@@ -64,7 +64,7 @@ public class CliTrainTests
             Assert.Equal("bp", (string)o["config"]!["rule"]!);
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+
     }
 
     [Fact]
@@ -81,9 +81,9 @@ public class CliTrainTests
     [Fact]
     public void ConfigFileIsReadAndFlagsOverrideIt()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"rhmlab-cfg-{Guid.NewGuid():N}.json");
+        using var tmp = new TempFolder("rhmlab-cfg-");
+        string path = tmp.File("config.json");
         File.WriteAllText(path, """{ "rule": "dfa", "epochs": 2, "width": 8 }""");
-        try
         {
             var r = Cli.Run([.. Without("--width", With("--epochs", "1", "--config", path)), "--json"]);
             Assert.True(r.ExitCode == 0, r.ToString());
@@ -91,7 +91,6 @@ public class CliTrainTests
             Assert.Equal("dfa", (string)o["rule"]!);
             Assert.Equal(1, (int)o["epochs_run"]!);
         }
-        finally { File.Delete(path); }
     }
 
     [Theory]
@@ -103,9 +102,9 @@ public class CliTrainTests
     [InlineData("""{ "batch": 0 }""", "batch")]
     public void BadConfigFilesNameTheField(string json, string field)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"rhmlab-cfg-{Guid.NewGuid():N}.json");
+        using var tmp = new TempFolder("rhmlab-cfg-");
+        string path = tmp.File("config.json");
         File.WriteAllText(path, json);
-        try
         {
             var r = Cli.Run(With("--config", path));
             Assert.Equal(2, r.ExitCode);
@@ -113,7 +112,6 @@ public class CliTrainTests
             Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.DoesNotContain("   at ", r.Stderr);
         }
-        finally { File.Delete(path); }
     }
 
     [Theory]

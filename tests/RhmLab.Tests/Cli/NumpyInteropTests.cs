@@ -10,12 +10,13 @@ namespace RhmLab.Tests.Cli;
 public sealed class NumpyInteropTests : IDisposable
 {
     private const string Python = "/usr/bin/python3";
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-numpy-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-numpy-");
+    private string _dir => _tmp.Path;
     private readonly ITestOutputHelper _log;
 
     public NumpyInteropTests(ITestOutputHelper log) => _log = log;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private const string Script = """
         import json, sys

@@ -93,7 +93,8 @@ public sealed class CostModelTests
     [Fact]
     public void DryRunsGiveRunsAndCoreHours()
     {
-        string cache = Directory.CreateTempSubdirectory("rhmlab-cost-").FullName;
+        using var tmp = new TempFolder("rhmlab-cost-");
+        string cache = tmp.Path;
         string? before = Environment.GetEnvironmentVariable("RHMLAB_CACHE");
         try
         {
@@ -117,7 +118,6 @@ public sealed class CostModelTests
         finally
         {
             Environment.SetEnvironmentVariable("RHMLAB_CACHE", before);
-            Directory.Delete(cache, recursive: true);
         }
     }
 }

@@ -12,9 +12,10 @@ namespace RhmLab.Tests.Experiments;
 /// </summary>
 public sealed class PStarSearchTests : IDisposable
 {
-    private readonly string _out = Directory.CreateTempSubdirectory("rhmlab-search-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-search-");
+    private string _out => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_out, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private static SearchStep Next(params (long P, double E)[] levels) =>
         PStarSearch.Next(levels.Select(l => new SearchLevel(l.P, l.E)).ToArray(), threshold: 0.1, start: 100, minTrain: 10, maxTrain: 10_000, factor: 4, ratio: 1.5);

@@ -5,9 +5,10 @@ namespace RhmLab.Tests.Experiments;
 /// <summary>The git commit in a run's provenance, from a plain checkout and from a linked worktree.</summary>
 public sealed class ProvenanceTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("rhmlab-provenance-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-provenance-");
+    private string _root => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private string Write(string relative, string text)
     {

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using RhmLab.Experiments;
 using RhmLab.Rules;
-using RhmLab.Tests.Analysis;
 
 namespace RhmLab.Tests.Experiments;
 

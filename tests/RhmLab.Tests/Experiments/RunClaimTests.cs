@@ -9,9 +9,10 @@ public sealed class RunClaimTests : IDisposable
 {
     private static readonly TimeSpan Stale = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Beat = TimeSpan.FromMinutes(1);
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-claim-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-claim-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private string ClaimPath => Path.Combine(_dir, RunClaim.FileName);
 

@@ -137,16 +137,15 @@ public class SweepPlanTests
     [Fact]
     public void LoadNamesTheFileInErrors()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"rhmlab-plan-{Guid.NewGuid():N}.json");
+        using var tmp = new TempFolder("rhmlab-plan-");
+        string path = tmp.File("plan.json");
         File.WriteAllText(path, "{ \"grid\": { \"seed\": [] } }");
-        try
         {
             var e = Assert.ThrowsAny<ArgumentException>(() => SweepPlan.Load(path));
             Assert.StartsWith(path + ": grid.seed", e.Message);
             var missing = Assert.ThrowsAny<ArgumentException>(() => SweepPlan.Load(path + ".missing"));
             Assert.Contains("cannot read", missing.Message);
         }
-        finally { File.Delete(path); }
     }
 
     [Fact]

@@ -10,9 +10,10 @@ namespace RhmLab.Tests.Experiments;
 /// </summary>
 public sealed class SweepRunnerTests : IDisposable
 {
-    private readonly string _out = Directory.CreateTempSubdirectory("rhmlab-sweep-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-sweep-");
+    private string _out => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_out, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>Counts executions per run hash, then runs the real executor.</summary>
     private sealed class Counter

@@ -11,12 +11,13 @@ namespace RhmLab.Tests.Reliability;
 /// </summary>
 public sealed class ConcurrentSweepTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-concurrent-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-concurrent-");
+    private string _dir => _tmp.Path;
     private readonly ITestOutputHelper _log;
 
     public ConcurrentSweepTests(ITestOutputHelper log) => _log = log;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     [Theory]
     [InlineData(2)]

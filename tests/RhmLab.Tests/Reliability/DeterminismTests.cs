@@ -28,13 +28,14 @@ public sealed class DeterminismTests : IDisposable
 
     private const int Test = 500;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-determinism-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-determinism-");
+    private string _dir => _tmp.Path;
     private readonly ITestOutputHelper _log;
     private int _runs;
 
     public DeterminismTests(ITestOutputHelper log) => _log = log;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>Trains once in a fresh process and returns its result.json.</summary>
     private JsonObject Train(string rule, string blas, int threads, int seed = 1)

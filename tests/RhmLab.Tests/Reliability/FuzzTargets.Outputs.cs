@@ -56,14 +56,11 @@ public static partial class FuzzTargets
 
     private static OutputFile[] CliOutput(string prefix, Func<string, string> make)
     {
-        string dir = Directory.CreateTempSubdirectory(prefix).FullName;
-        try
-        {
-            string root = make(dir);
-            return Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                .Select(f => new OutputFile(Path.GetRelativePath(root, f), File.ReadAllBytes(f))).ToArray();
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var tmp = new TempFolder(prefix);
+        string dir = tmp.Path;
+        string root = make(dir);
+        return Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => new OutputFile(Path.GetRelativePath(root, f), File.ReadAllBytes(f))).ToArray();
     }
 
     private static void Run(string[] args)

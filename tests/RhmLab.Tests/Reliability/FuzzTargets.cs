@@ -59,16 +59,13 @@ public static partial class FuzzTargets
 
     private static readonly Lazy<byte[]> ValidNpz = new(() =>
     {
-        string dir = Directory.CreateTempSubdirectory("rhmlab-fuzz-npz-").FullName;
-        try
-        {
-            // The file `rhmlab data` writes, made by the CLI itself.
-            string path = Path.Combine(dir, "data.npz");
-            int code = CliApp.Run(["data", "--nc", "3", "--m", "3", "--v", "3", "--L", "2", "--train", "20", "--test", "10", "--out", path], TextWriter.Null, TextWriter.Null);
-            if (code != 0) throw new InvalidOperationException($"rhmlab data failed with exit code {code}");
-            return File.ReadAllBytes(path);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var tmp = new TempFolder("rhmlab-fuzz-npz-");
+        string dir = tmp.Path;
+        // The file `rhmlab data` writes, made by the CLI itself.
+        string path = Path.Combine(dir, "data.npz");
+        int code = CliApp.Run(["data", "--nc", "3", "--m", "3", "--v", "3", "--L", "2", "--train", "20", "--test", "10", "--out", path], TextWriter.Null, TextWriter.Null);
+        if (code != 0) throw new InvalidOperationException($"rhmlab data failed with exit code {code}");
+        return File.ReadAllBytes(path);
     });
 
     private static readonly string[] ConfigKeys = [.. RunOptions.All.Select(o => o.Key), "depth"];

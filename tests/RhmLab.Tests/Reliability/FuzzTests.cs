@@ -10,12 +10,13 @@ namespace RhmLab.Tests.Reliability;
 /// </summary>
 public sealed class FuzzTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-fuzz-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-fuzz-");
+    private string _dir => _tmp.Path;
     private readonly ITestOutputHelper _log;
 
     public FuzzTests(ITestOutputHelper log) => _log = log;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void EveryReaderRejectsBadInputCleanly()

@@ -23,12 +23,13 @@ public sealed class KillTests : IDisposable
     /// </summary>
     private const int InRunDelayMs = 400;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-kill-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-kill-");
+    private string _dir => _tmp.Path;
     private readonly ITestOutputHelper _log;
 
     public KillTests(ITestOutputHelper log) => _log = log;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void KilledAndRestartedSweepsEndWithTheResultsOfAnUninterruptedOne()

@@ -10,9 +10,10 @@ namespace RhmLab.Tests.Reliability;
 /// </summary>
 public sealed class LeftoverTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-leftovers-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-leftovers-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private static int DeadPid()
     {

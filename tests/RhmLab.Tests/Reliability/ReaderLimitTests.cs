@@ -6,9 +6,10 @@ namespace RhmLab.Tests.Reliability;
 /// </summary>
 public sealed class ReaderLimitTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-limits-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-limits-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private static void AssertOneLineError(Cli.Cli.Result r, params string[] mentions)
     {

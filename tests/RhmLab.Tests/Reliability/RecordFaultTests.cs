@@ -11,9 +11,10 @@ namespace RhmLab.Tests.Reliability;
 /// </summary>
 public sealed class RecordFaultTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-records-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-records-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private const string Fixed = "\"nmv\": 3, \"L\": 2, \"train\": 30, \"test\": 20, \"width\": 8, \"epochs\": 3, \"stop-loss\": 0, \"blas\": \"managed\"";
 

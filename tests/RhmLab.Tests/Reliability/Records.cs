@@ -83,17 +83,14 @@ public static class ReliabilityPlan
 
     private static Dictionary<string, string> ComputeReference()
     {
-        string dir = Directory.CreateTempSubdirectory("rhmlab-reliability-ref-").FullName;
-        try
-        {
-            string plan = Write(dir);
-            string outDir = Path.Combine(dir, "results");
-            var (code, stdout, stderr) = CliProcess.Run(["sweep", plan, "--out", outDir], TimeSpan.FromMinutes(3));
-            if (code != 0) throw new InvalidOperationException($"reference sweep failed (exit {code})\n{stdout}\n{stderr}");
-            var metrics = Records.FolderMetrics(outDir);
-            if (metrics.Count != Runs) throw new InvalidOperationException($"reference sweep produced {metrics.Count} records, not {Runs}");
-            return metrics;
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var tmp = new TempFolder("rhmlab-reliability-ref-");
+        string dir = tmp.Path;
+        string plan = Write(dir);
+        string outDir = Path.Combine(dir, "results");
+        var (code, stdout, stderr) = CliProcess.Run(["sweep", plan, "--out", outDir], TimeSpan.FromMinutes(3));
+        if (code != 0) throw new InvalidOperationException($"reference sweep failed (exit {code})\n{stdout}\n{stderr}");
+        var metrics = Records.FolderMetrics(outDir);
+        if (metrics.Count != Runs) throw new InvalidOperationException($"reference sweep produced {metrics.Count} records, not {Runs}");
+        return metrics;
     }
 }

@@ -11,12 +11,13 @@ namespace RhmLab.Tests.Reliability;
 [Collection(nameof(AtomicFileHookCollection))]
 public sealed class StorageFaultTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-storage-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-storage-");
+    private string _dir => _tmp.Path;
 
     public void Dispose()
     {
         AtomicFile.BeforeCommit = null;
-        Directory.Delete(_dir, recursive: true);
+        _tmp.Dispose();
     }
 
     private const string Fixed = "\"nmv\": 3, \"L\": 2, \"train\": 30, \"test\": 20, \"width\": 8, \"epochs\": 2, \"blas\": \"managed\"";

@@ -8,9 +8,10 @@ namespace RhmLab.Tests.Rhm;
 /// <summary>NumPy .npy/.npz reading and writing, and the data file built on them.</summary>
 public sealed class NpyTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-npy-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-npy-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private static NpyArray RoundTrip(NpyArray a)
     {

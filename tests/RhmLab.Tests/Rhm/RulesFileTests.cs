@@ -7,9 +7,10 @@ namespace RhmLab.Tests.Rhm;
 /// <summary>Rules saved as JSON and loaded back; malformed files.</summary>
 public sealed class RulesFileTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rhmlab-rules-").FullName;
+    private readonly TempFolder _tmp = new("rhmlab-rules-");
+    private string _dir => _tmp.Path;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void SaveAndLoadRoundTrip()
