@@ -119,7 +119,8 @@ public sealed class ResolvedRun
         {
             "random" => NegativeMode.Random,
             "shift" => NegativeMode.Shift,
-            _ => NegativeMode.OtherClass,
+            "other-class" => NegativeMode.OtherClass,
+            _ => throw new ArgumentException($"negatives: unknown value '{c.Negatives}' (expected other-class, random or shift)"),
         };
         if (c.ClappPairing == "in-batch")
         {
@@ -268,7 +269,8 @@ public sealed class ResolvedRun
     {
         "solo" => VicregFactors.Solo,
         "paper-eq" => VicregFactors.PaperEq,
-        _ => VicregFactors.Code,
+        "code" => VicregFactors.Code,
+        _ => throw new ArgumentException($"vicreg-factors: unknown value '{Config.VicregFactors}' (expected code, solo or paper-eq)"),
     };
 
     /// <summary>The CLAPP options of the config.</summary>
