@@ -10,7 +10,7 @@ rm -rf "$out"
 "$here/rhmlab" --help >/dev/null   # build once, outside the timings
 printf '%-6s %10s %10s %10s %8s\n' figure estimate_s cpu_s wall_s cpu/est
 total_est=0; total_cpu=0; total_wall=0
-for fig in fig3 fig4 fig5 fig6 fig9 fig10 fig11; do
+for fig in fig3 fig4 fig5 fig6 fig7 fig8 fig9 fig10 fig11; do
   est=$("$here/rhmlab" reproduce "$fig" --scale quick --out "$out" --dry-run --json 2>/dev/null \
         | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["remaining_core_hours"]*3600)')
   /usr/bin/time -f '%e %U %S' -o "$out.time" "$here/rhmlab" reproduce "$fig" --scale quick --out "$out" --jobs "$jobs" >/dev/null 2>&1

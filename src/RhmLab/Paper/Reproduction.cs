@@ -34,7 +34,7 @@ public sealed record FigurePreset(string Id, string Claim, string Folder, IReadO
 public static class Reproduction
 {
     /// <summary>The figures that can be reproduced.</summary>
-    public static IReadOnlyList<string> Figures { get; } = ["fig3", "fig4", "fig5", "fig6", "fig9", "fig10", "fig11"];
+    public static IReadOnlyList<string> Figures { get; } = ["fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9", "fig10", "fig11"];
 
     /// <summary>The preset of a figure at a scale (<c>quick</c> or <c>paper</c>).</summary>
     public static FigurePreset Preset(string figure, string scale)
@@ -48,6 +48,8 @@ public static class Reproduction
         return figure switch
         {
             "fig3" => Fig3(paper),
+            "fig7" => Fig7(paper),
+            "fig8" => Fig8(paper),
             "fig4" => PStar("fig4", "clapp", "CLAPP's probe error falls below 10 % of chance at P of order n_c·m^L, like BP; P* grows like D* with slope ≈ 1 (Fig. 4B, C)", paper),
             "fig9" => PStar("fig9", "e2e-clapp", "End-to-end SSL (the CLAPP loss at the top, backpropagated) also reaches the threshold with P* ∝ D* (Fig. 9)", paper),
             "fig10" => PStar("fig10", "clapp-pos", "CLAPP without negatives is also data-efficient (Fig. 10; the anti-collapse option is recorded)", paper),
@@ -85,6 +87,33 @@ public static class Reproduction
             new JsonObject { ["nmv"] = nmv, ["L"] = 3, ["train-x"] = 4, ["epochs"] = paper ? 500 : 150, ["eval-every"] = paper ? 10 : 5, ["width"] = paper ? 128 : 72 });
         return new FigurePreset("fig3", "BP reaches low training loss and high test accuracy; DFA-type feedback and BP without input-specific upper masks do not (Fig. 3B, C)",
             "fig3", [plan], [new Drawing("curves", "fig3-curves", new FigureOptions { Measure = ErrorMeasure.Network })]);
+    }
+
+    private static FigurePreset Fig7(bool paper)
+    {
+        // Fig. 3's setting with the mean squared error and no biases: the feedback rules and the linear oracle fail, BP
+        // learns. The oracle's failure here is the paper's point: no input-independent linear feedback suffices.
+        int nmv = paper ? 8 : 6;
+        var plan = Plan($"Fig. 7: MSE loss, no biases (n_c = m = v = {nmv}, L = 3, P = 4 n_c m^L)",
+            new JsonObject { ["rule"] = Arr("bp", "fa", "sign", "dfa", "lga"), ["seed"] = Seeds(paper ? 3 : 1) },
+            new JsonObject
+            {
+                ["nmv"] = nmv, ["L"] = 3, ["train-x"] = 4, ["loss"] = "mse", ["bias"] = "none",
+                ["epochs"] = paper ? 500 : 200, ["eval-every"] = paper ? 10 : 5, ["width"] = paper ? 128 : 72,
+            });
+        return new FigurePreset("fig7", "With MSE and no biases, FA, sign symmetry, DFA and the linear gradient approximation keep a high loss and test error while BP learns (Fig. 7)",
+            "fig7", [plan], [new Drawing("curves", "fig7-curves", new FigureOptions { Measure = ErrorMeasure.Network })]);
+    }
+
+    private static FigurePreset Fig8(bool paper)
+    {
+        // Fig. 3 on an RHM with four levels of hierarchy.
+        int nmv = paper ? 6 : 4;
+        var plan = Plan($"Fig. 8: masking at L = 4 (n_c = m = v = {nmv}, P = 4 n_c m^L)",
+            new JsonObject { ["rule"] = Arr("bp", "fa", "dfa", "lga", "bp-nomask", "bp-avgmask"), ["seed"] = Seeds(paper ? 3 : 1) },
+            new JsonObject { ["nmv"] = nmv, ["L"] = 4, ["train-x"] = 4, ["epochs"] = paper ? 500 : 150, ["eval-every"] = paper ? 10 : 5, ["width"] = 2 * nmv * nmv });
+        return new FigurePreset("fig8", "With four levels of hierarchy, BP learns while DFA-type feedback and BP without input-specific upper masks do not (Fig. 8)",
+            "fig8", [plan], [new Drawing("curves", "fig8-curves", new FigureOptions { Measure = ErrorMeasure.Network })]);
     }
 
     /// <summary>The P grid of §4.3 for one RHM: round(p·n_c·m^L) for p in 1/8..16, dropping P > P_max − T.</summary>
