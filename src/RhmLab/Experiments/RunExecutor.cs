@@ -48,11 +48,12 @@ public static class RunExecutor
         double[] ridge = [];
         double inputProbe = double.NaN;
         double[]? logistic = null;
+        var notes = new List<string>();
         if (probe != "none" && trainer.Data.Test.Count > 0)
         {
-            var (r, input) = ProbeLayers(trainer, run, mm, logisticProbe: false);
+            var (r, input) = ProbeLayers(trainer, run, mm, logisticProbe: false, notes);
             if (probe is "ridge" or "both") { ridge = r; inputProbe = input; }
-            if (probe is "logistic" or "both") logistic = ProbeLayers(trainer, run, mm, logisticProbe: true).Errors;
+            if (probe is "logistic" or "both") logistic = ProbeLayers(trainer, run, mm, logisticProbe: true, notes).Errors;
             if (probe == "logistic") { ridge = logistic!; }
         }
         SensitivityResult? sensitivity = null;
@@ -66,6 +67,7 @@ public static class RunExecutor
             Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
             NetworkTestError = testError, NetworkTrainError = trainError,
             ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe == "both" ? logistic : null,
+            ProbeNotes = notes,
             Sensitivity = sensitivity, Network = trainer.Network, Grammar = trainer.Grammar,
             WallSeconds = sw.Elapsed.TotalSeconds, CpuSeconds = ThreadCpu.Since(cpu0), Provenance = provenance,
         };
@@ -91,8 +93,20 @@ public static class RunExecutor
         };
     }
 
+    /// <summary>Whether a representation is beyond any probe: a value that is not finite, or one above 1e8 in size.</summary>
+    internal static bool Blown(float[] x, out double largest)
+    {
+        largest = 0;
+        foreach (float v in x)
+        {
+            if (!float.IsFinite(v)) { largest = double.PositiveInfinity; return true; }
+            largest = Math.Max(largest, Math.Abs(v));
+        }
+        return largest > 1e8;
+    }
+
     /// <summary>Probe test error of every hidden layer, and of the raw input for the ridge probe.</summary>
-    private static (double[] Errors, double Input) ProbeLayers(Trainer<float> trainer, ResolvedRun run, IMatMul mm, bool logisticProbe)
+    private static (double[] Errors, double Input) ProbeLayers(Trainer<float> trainer, ResolvedRun run, IMatMul mm, bool logisticProbe, List<string> notes)
     {
         var train = trainer.Data.Train;
         var test = trainer.Data.Test;
@@ -115,6 +129,14 @@ public static class RunExecutor
             {
                 RidgeProbe p;
                 try { p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.RidgeAlpha }, mm); }
+                catch (InvalidOperationException e) when (Blown(xtr, out double largest))
+                {
+                    // A rule that blew the activations up (they are not finite or enormous) leaves a layer no probe can
+                    // be fitted to: the run is recorded, that layer's error is null, and the note says why.
+                    notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ridge probe of layer {k} not fitted: {e.Message.Split('\n')[0]}; features {(double.IsFinite(largest) ? $"up to {largest:G3} in size" : "not finite")}"));
+                    if (k == 0) input = double.NaN; else errors[k - 1] = double.NaN;
+                    continue;
+                }
                 catch (InvalidOperationException e)
                 {
                     // The solver's own words ("not positive definite") do not tell the user which option to change:

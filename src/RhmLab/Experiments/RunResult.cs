@@ -35,6 +35,8 @@ public sealed class RunResult
     public double[] ProbeErrors { get; init; } = [];
     /// <summary>Ridge probe test error of the raw one-hot input (layer 0).</summary>
     public double InputProbeError { get; init; } = double.NaN;
+    /// <summary>Why a probe was not fitted (a layer whose activations blew up); its error is null in the record.</summary>
+    public IReadOnlyList<string> ProbeNotes { get; init; } = [];
     /// <summary>Logistic probe test errors per layer when requested.</summary>
     public double[]? LogisticProbeErrors { get; init; }
     /// <summary>Matrix-product provider name.</summary>
@@ -104,6 +106,7 @@ public sealed class RunResult
             ["provenance"] = Provenance.DeepClone(),
         };
         if (Sensitivity != null) o["sensitivity"] = Sensitivity.ToJson();
+        if (ProbeNotes.Count > 0) o["probe_notes"] = new JsonArray(ProbeNotes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         if (LogisticProbeErrors != null)
             o["logistic_probe_errors"] = new JsonArray(LogisticProbeErrors.Select(e => Num(e)).ToArray());
         if (last != null && last.Components.Count > 0)
