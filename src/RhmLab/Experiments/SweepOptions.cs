@@ -1,10 +1,3 @@
-using RhmLab.IO;
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace RhmLab.Experiments;
 
 /// <summary>How a sweep runs: where results go, how many runs at once, which shard, and the claim timeouts.</summary>

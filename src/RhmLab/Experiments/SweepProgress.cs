@@ -1,10 +1,3 @@
-using RhmLab.IO;
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace RhmLab.Experiments;
 
 /// <summary>Live counters of a sweep, safe to read from another thread while it runs.</summary>

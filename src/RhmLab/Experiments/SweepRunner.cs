@@ -1,7 +1,6 @@
-using RhmLab.IO;
 using System.Collections.Concurrent;
+using RhmLab.IO;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 

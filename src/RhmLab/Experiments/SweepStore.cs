@@ -1,5 +1,3 @@
-using RhmLab.IO;
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
-using RhmLab.Numerics;
-using RhmLab.Rhm;
-
 namespace RhmLab.Rules;
 
 /// <summary>

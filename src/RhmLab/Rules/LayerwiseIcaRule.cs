@@ -119,7 +119,7 @@ public sealed class LayerwiseIcaRule<T> : ILearningRule<T> where T : unmanaged, 
         var keep = SelectRows(available, rows, rng);
         var patches = new T[(long)rows * fanIn];
         int filled = 0;
-        int chunk = Math.Min(Chunk, train.Count), d = train.InputLength;
+        int chunk = Math.Min(Chunk, train.Count);
         var pass = net.CreatePass(chunk);
         for (int start = 0; start < train.Count && filled < rows; start += chunk)
         {

@@ -21,7 +21,6 @@ public sealed class LinearGradientApproximation<T> : DirectFeedbackRule<T> where
     private double[] _gram = [];
     private double[][] _cross = [];
     private T[] _tmp = [];
-    private int[] _tokens = [];
     private int[] _labels = [];
 
     /// <summary>Creates the oracle.</summary>
@@ -64,9 +63,9 @@ public sealed class LinearGradientApproximation<T> : DirectFeedbackRule<T> where
         if (RefitEveryStep) return;
         var train = Context.Train ?? throw new InvalidOperationException("lga needs the training set to refit its feedback");
         var net = Net;
-        int batch = Context.MaxBatch, d = train.InputLength;
+        int batch = Context.MaxBatch;
         _fitPass ??= net.CreatePass(batch);
-        if (_tokens.Length != batch * d) { _tokens = new int[batch * d]; _labels = new int[batch]; }
+        if (_labels.Length != batch) _labels = new int[batch];
         Clear();
         for (int start = 0; start < train.Count; start += batch)
         {
