@@ -26,7 +26,7 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
     public static string CurrentMachine()
     {
         string provider = RunExecutor.Provider(new RunConfig { Threads = 1 }).Name;
-        return $"{RunResult.CurrentProvenance()["cpu"]?.GetValue<string>() ?? "unknown cpu"}; {Environment.ProcessorCount} cores; {provider}";
+        return $"{RunResult.CpuModel() ?? "unknown cpu"}; {Environment.ProcessorCount} cores; {provider}";
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using RhmLab.Networks;
 using RhmLab.Rules;
+using RhmLab.Training;
 
 namespace RhmLab.Experiments;
 
@@ -151,8 +152,9 @@ public static class CostModel
     /// </summary>
     private static double ClappFlops(IReadOnlyList<LayerShape> layers, int classes, int batch, bool inBatch, bool endToEnd)
     {
-        int anchors = inBatch ? 2 * Math.Max(1, batch / 2) : batch;
-        int rows = inBatch ? anchors : 3 * batch;
+        // The trainer's own arithmetic: in-batch, every row is an anchor; triplets, B anchors in 3B rows.
+        int rows = Trainer<float>.RowsPerStep(inBatch ? RuleInput.InBatchPairs : RuleInput.Pairs, batch);
+        int anchors = inBatch ? rows : batch;
         if (!endToEnd) return StepBenchmark.ClappStepFlops(layers, anchors, rows);
         double top = layers[^1].Units;
         return StepBenchmark.BpStepFlops(layers, classes, rows) - 3 * 2.0 * rows * layers[^1].Width * classes

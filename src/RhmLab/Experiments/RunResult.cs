@@ -196,7 +196,7 @@ public sealed class RunResult
         return null;
     }
 
-    private static string? CpuModel()
+    internal static string? CpuModel()
     {
         try
         {

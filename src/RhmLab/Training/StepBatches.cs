@@ -36,11 +36,14 @@ internal abstract class StepBatches
         _ => new Plain(train),
     };
 
-    protected void CopyRow(int row, int slot, int[] tokens, int[] labels)
+    protected void CopyRow(int row, int slot, int[] tokens, int[] labels) => CopyRow(Train, row, slot, tokens, labels);
+
+    /// <summary>Datum <paramref name="row"/> of <paramref name="data"/> into row <paramref name="slot"/> of a step's tokens and labels.</summary>
+    public static void CopyRow(Dataset data, int row, int slot, int[] tokens, int[] labels)
     {
-        int d = Train.InputLength;
-        labels[slot] = Train.Labels[row];
-        var src = Train.Tokens(row);
+        int d = data.InputLength;
+        labels[slot] = data.Labels[row];
+        var src = data.Tokens(row);
         for (int q = 0; q < d; q++) tokens[slot * d + q] = src[q];
     }
 

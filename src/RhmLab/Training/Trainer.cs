@@ -180,13 +180,6 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return new TrainingOutcome(logs, stop, divergedEpoch, sw.Elapsed.TotalSeconds);
     }
 
-    private static void CopyRow(Dataset data, int row, int slot, int[] tokens, int[] labels, int d)
-    {
-        labels[slot] = data.Labels[row];
-        var src = data.Tokens(row);
-        for (int q = 0; q < d; q++) tokens[slot * d + q] = src[q];
-    }
-
     private ChainRule<T>? _bp;
     private Parameter<T>[] _bpParameters = [];
     private T[][] _ruleSum = [], _bpSum = [];
@@ -199,7 +192,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void AddUpdateCosines(IDictionary<string, double> into, ForwardPass<T> pass, int[] tokens, int[] labels)
     {
         var train = Data.Train;
-        int d = train.InputLength, batch = pass.MaxBatch;
+        int batch = pass.MaxBatch;
         if (_bp == null)
         {
             _bpParameters = NetworkParameters.Select(p => new Parameter<T>(p.Name, p.Value, p.Kind, p.Layer)).ToArray();
@@ -214,7 +207,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int start = 0; start < total; start += batch)
         {
             int b = Math.Min(batch, total - start);
-            for (int i = 0; i < b; i++) CopyRow(train, start + i, i, tokens, labels, d);
+            for (int i = 0; i < b; i++) StepBatches.CopyRow(train, start + i, i, tokens, labels);
             Network.Forward(tokens, b, pass);
             Rule.Step(pass, labels.AsSpan(0, b));
             _bp.Step(pass, labels.AsSpan(0, b));
