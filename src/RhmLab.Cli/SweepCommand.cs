@@ -81,16 +81,23 @@ internal static class SweepCommand
             rows.Add(new JsonObject { ["index"] = p.Index, ["hash"] = p.Hash, ["state"] = state, ["point"] = p.Values.DeepClone(), ["estimated_seconds"] = Math.Round(seconds[p.Hash], 2) });
             if (!asJson) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Index,5} {p.Hash} {state,-7} {seconds[p.Hash],8:F1}s {p.Label}"));
         }
+        return FinishDryRun(w, asJson, plan, estimate, "run_list", rows,
+            $"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
+    }
+
+    /// <summary>A dry run's closing: the JSON object (estimate, plan size and the listed rows) or the summary lines.</summary>
+    private static int FinishDryRun(TextWriter w, bool asJson, SweepPlan plan, PlanEstimate estimate, string listKey, JsonArray rows, string summary)
+    {
         if (asJson)
         {
             var o = EstimateJson(estimate);
             o["plan_points"] = plan.Points.Count;
-            o["run_list"] = rows;
+            o[listKey] = rows;
             w.WriteLine(o.ToJsonString());
         }
         else
         {
-            w.WriteLine($"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
+            w.WriteLine(summary);
             w.WriteLine(EstimateLine(estimate));
         }
         return 0;
@@ -131,19 +138,8 @@ internal static class SweepCommand
                 w.WriteLine($"{unit.Index,5} {step.Status,-13} next={(step.Next?.ToString(CultureInfo.InvariantCulture) ?? "-"),-7} {unit.Label} [{levels}]");
             }
         }
-        if (asJson)
-        {
-            var o = EstimateJson(estimate);
-            o["plan_points"] = plan.Points.Count;
-            o["configurations"] = rows;
-            w.WriteLine(o.ToJsonString());
-        }
-        else
-        {
-            w.WriteLine($"sweep: P* search of {rows.Count} configurations (threshold {search.Threshold.ToString(CultureInfo.InvariantCulture)} of chance, {search.Measure}); nothing was run (--dry-run)");
-            w.WriteLine(EstimateLine(estimate));
-        }
-        return 0;
+        return FinishDryRun(w, asJson, plan, estimate, "configurations", rows,
+            $"sweep: P* search of {rows.Count} configurations (threshold {search.Threshold.ToString(CultureInfo.InvariantCulture)} of chance, {search.Measure}); nothing was run (--dry-run)");
     }
 
     /// <summary>Compact durations for progress lines: 42s, 3m10s, 2h05m.</summary>

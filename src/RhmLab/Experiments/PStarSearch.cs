@@ -62,7 +62,12 @@ public sealed record PStarSearchOptions
         {
             var n = o[key];
             if (n is null) return fallback;
-            if (n is JsonValue v && (v.TryGetValue(out double d) || (v.TryGetValue(out long l) && (d = l) == l)) && double.IsFinite(d)) return d;
+            // Values parsed from text hold a double; an integer written in memory holds a long.
+            if (n is JsonValue v)
+            {
+                if (v.TryGetValue(out double d) && double.IsFinite(d)) return d;
+                if (v.TryGetValue(out long l)) return l;
+            }
             throw new ArgumentException($"{where}: search.{key}: expected a number, got {n.ToJsonString()}");
         }
     }

@@ -47,15 +47,17 @@ public sealed class SearchRunner
     {
         ArgumentNullException.ThrowIfNull(plan);
         var search = plan.Search ?? throw new ArgumentException("plan: has no \"search\" block");
-        var groups = new List<(string Key, string Label, List<SweepPoint> Points)>();
+        // Plan order, with a lookup by configuration: a plan may have up to 100 000 points.
+        var groups = new List<(string Label, List<SweepPoint> Points)>();
+        var byKey = new Dictionary<string, List<SweepPoint>>(StringComparer.Ordinal);
         foreach (var p in plan.Points)
         {
             var values = (JsonObject)p.Values.DeepClone();
             values.Remove("seed");
             string key = RunHash.Canonical(values);
-            var g = groups.FirstOrDefault(x => x.Key == key);
-            if (g.Points is null) groups.Add((key, SweepPlan.Label(values), [p]));
-            else g.Points.Add(p);
+            if (byKey.TryGetValue(key, out var points)) { points.Add(p); continue; }
+            byKey[key] = points = [p];
+            groups.Add((SweepPlan.Label(values), points));
         }
         return groups.Select((g, i) =>
         {

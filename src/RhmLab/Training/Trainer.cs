@@ -156,9 +156,9 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             string? converged = null;
             if (convergence != null && (epoch + 1) % run.ProbeStopEvery == 0)
             {
-                double heldOut = HeldOutProbeError();
-                comp["probe_stop_error"] = heldOut;
-                converged = convergence.Observe(epoch + 1, heldOut);
+                double validation = ValidationProbeError();
+                comp["probe_stop_error"] = validation;
+                converged = convergence.Observe(epoch + 1, validation);
             }
             bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss) || converged != null;
             if (batches.Negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)batches.SameClassNegatives / batches.Negatives;
@@ -237,7 +237,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// the probe's fit are already grouped by class (measured: held-out training error 0 at test error 0.38). The
     /// test set never decides when a run stops, so the reported test error is not selected on.
     /// </summary>
-    public double HeldOutProbeError()
+    public double ValidationProbeError()
     {
         _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.ProbeStopData, Settings.ProbeSeed);
         return Evaluation.ProbeError(Data.Train, _validation, Network.Depth);
