@@ -35,7 +35,7 @@ public sealed class RunOption
         {
             string help = _dynamicChoices is null ? _help : $"{_help} ({string.Join('|', _dynamicChoices())})";
             var readers = RuleCatalog.ReadersOf(Key);
-            return readers.Count == 0 || Key == "loss" ? help : $"{help}; read by {string.Join(", ", readers)}";
+            return readers.Count == 0 ? help : $"{help}; read by {string.Join(", ", readers)}";
         }
     }
     /// <summary>Allowed values of a string option (null: free).</summary>

@@ -163,7 +163,6 @@ public sealed class SearchRunner
         {
             var pending = new List<SweepPoint>();
             var owner = new Dictionary<string, int>(StringComparer.Ordinal);
-            int pendingUnits = 0;
             unsettled = 0;
             foreach (var unit in Units)
             {
@@ -172,7 +171,6 @@ public sealed class SearchRunner
                 unsettled++;
                 if (blocked.Contains(unit.Index)) continue;
                 foreach (var point in RunsAt(unit, p)) { pending.Add(point); owner[point.Hash] = unit.Index; }
-                pendingUnits++;
             }
             Volatile.Write(ref _settled, Units.Count - unsettled);
             if (pending.Count == 0) break;
