@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RhmLab.Experiments;
 using RhmLab.Rhm;
 
 namespace RhmLab.Cli;
@@ -6,16 +7,28 @@ namespace RhmLab.Cli;
 /// <summary>The options that define an RHM, shared by every command that draws one.</summary>
 internal sealed class RhmOptions
 {
-    public Option<int> Nc { get; } = new("--nc") { Description = "Number of classes n_c", DefaultValueFactory = _ => 8 };
-    public Option<int> M { get; } = new("--m") { Description = "Productions (synonyms) per symbol m", DefaultValueFactory = _ => 8 };
-    public Option<int> V { get; } = new("--v") { Description = "Vocabulary size v", DefaultValueFactory = _ => 8 };
-    public Option<int> S { get; } = new("--s") { Description = "Tuple size s", DefaultValueFactory = _ => 2 };
-    public Option<int> L { get; } = new("--L", "--depth") { Description = "Depth L (number of levels)", DefaultValueFactory = _ => 3 };
-    public Option<long> Seed { get; } = new("--seed") { Description = "Master seed of every stream", DefaultValueFactory = _ => 1 };
-    public Option<long?> RulesSeed { get; } = new("--rules-seed") { Description = "Seed of the rules stream (default: --seed)" };
-    public Option<string> Version { get; } = new("--rules") { Description = "Rule generator: v2 (default) or v1", DefaultValueFactory = _ => "v2" };
+    public Option<int> Nc { get; } = Declared<int>("nc");
+    public Option<int> M { get; } = Declared<int>("m");
+    public Option<int> V { get; } = Declared<int>("v");
+    public Option<int> S { get; } = Declared<int>("s");
+    public Option<int> L { get; } = Declared<int>("L");
+    public Option<long> Seed { get; } = Declared<long>("seed");
+    public Option<long?> RulesSeed { get; } = Declared<long?>("rules-seed");
+    public Option<string> Version { get; } = Declared<string>("rules");
     public Option<string?> RulesFile { get; } = new("--rules-file") { Description = "Load the rules from a JSON file instead of drawing them" };
     public Option<bool> V1Dynamic { get; } = new("--v1-constraint-dynamic") { Description = "v1 only: check tuples per level during generation" };
+
+    /// <summary>
+    /// A flag with the key, help and default of a run option (<see cref="RunConfig"/>), so that the RHM's options are
+    /// declared once for <c>train</c>, <c>data</c>, <c>bench</c> and the rest.
+    /// </summary>
+    public static Option<T> Declared<T>(string key)
+    {
+        var opt = RunOptions.Find(key) ?? throw new InvalidOperationException($"no run option '{key}'");
+        var flag = new Option<T>("--" + opt.Key, opt.Alias is string a ? ["--" + a] : []) { Description = opt.Help };
+        if (opt.Get(new RunConfig()) is { } def) flag.DefaultValueFactory = _ => def.GetValue<T>();
+        return flag;
+    }
 
     public void AddTo(Command cmd)
     {

@@ -13,7 +13,7 @@ internal static class RunOptionBinding
         var defaults = new RunConfig();
         foreach (var opt in RunOptions.All)
         {
-            string[] names = opt.Key == "L" ? ["--L", "--depth"] : ["--" + opt.Key];
+            string[] names = opt.Alias is string alias ? ["--" + opt.Key, "--" + alias] : ["--" + opt.Key];
             // A boolean option is a plain switch (--save-model), which also accepts an explicit true or false.
             Option flag = opt.Type == "bool" ? new Option<bool>(names[0], names[1..]) : new Option<string?>(names[0], names[1..]);
             var def = opt.Get(defaults);

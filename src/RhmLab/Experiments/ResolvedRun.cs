@@ -15,29 +15,16 @@ public sealed class ResolvedRun
 {
     private ResolvedRun(RunConfig c)
     {
+        // Each option's own range and choices come from its declaration; what follows checks options together.
+        RunOptions.Validate(c);
         Config = c;
         Rhm = new RhmParameters(c.Nc, c.M, c.V, c.S, c.L);
         Rhm.Validate();
         Version = RuleVersions.Parse(c.Rules, "rules");
 
-        if (c.Train is long p)
-        {
-            if (p < 1) throw new ArgumentException($"train: must be >= 1 (got {p})");
-            Train = p;
-        }
-        else
-        {
-            double mult = c.TrainMultiple ?? 4;
-            if (!(mult > 0)) throw new ArgumentException($"train-x: must be > 0 (got {mult})");
-            Train = (long)Math.Max(1, Math.Round(mult * Rhm.SampleScale));
-        }
+        Train = c.Train ?? (long)Math.Max(1, Math.Round((c.TrainMultiple ?? 4) * Rhm.SampleScale));
         if (Train > int.MaxValue / 2) throw new ArgumentException($"train: {Train} is too large");
-        if (c.Test is long t)
-        {
-            if (t < 0) throw new ArgumentException($"test: must be >= 0 (got {t})");
-            Test = t;
-        }
-        else Test = DataSplit.DefaultTestSize(Rhm, Train);
+        Test = c.Test ?? DataSplit.DefaultTestSize(Rhm, Train);
         Sampling = SamplingOptions.ParseSampling(c.Sampling);
         if (Sampling == SamplingMode.Distinct && Train + Test > Rhm.PMax)
             throw new ArgumentException($"train: train + test = {Train + Test} exceeds P_max = {Rhm.PMax} for {Rhm}");
@@ -45,7 +32,6 @@ public sealed class ResolvedRun
 
         var arch = NetworkConfig.ParseArchitecture(c.Arch);
         int layers = c.Layers ?? (c.Widths?.Length ?? (arch == Architecture.Cnn ? Rhm.Depth : 2));
-        if (layers < 1) throw new ArgumentException($"layers: must be >= 1 (got {layers})");
         if (arch == Architecture.Cnn && layers > Rhm.Depth) throw new ArgumentException($"layers: a CNN has at most L = {Rhm.Depth} layers (got {layers})");
         int[] widths;
         if (c.Widths != null)
@@ -54,7 +40,8 @@ public sealed class ResolvedRun
             widths = c.Widths;
         }
         else widths = Enumerable.Repeat(c.Width ?? 2 * c.V * c.V, layers).ToArray();
-        foreach (int w in widths) if (w < 1 || w > 1 << 16) throw new ArgumentException($"width: must be in 1..65536 (got {w})");
+        // The default 2v² is derived, so its range is checked here; given widths were checked by their declarations.
+        foreach (int w in widths) if (w > 1 << 16) throw new ArgumentException($"width: must be in 1..65536 (got {w}, 2v^2 for v = {c.V})");
         CheckArraySizes(Rhm, widths, arch, Math.Max(Train, Test), c.Probe is "ridge" or "both" ? Train : 0);
         Network = new NetworkConfig(widths, arch, NetworkConfig.ParseConvScale(c.ConvScale), NetworkConfig.ParseReadoutScale(c.ReadoutScale), NetworkConfig.ParseBias(c.Bias));
 
@@ -68,53 +55,35 @@ public sealed class ResolvedRun
         {
             "on" => true,
             "off" => false,
-            _ => Network.ReadoutScale == ReadoutScale.MeanField && Optimizer == "sgd",
+            "auto" => Network.ReadoutScale == ReadoutScale.MeanField && Optimizer == "sgd",
+            _ => throw new ArgumentException($"lr-width-scaling: unknown value '{c.LrWidthScaling}' (expected auto, on or off)"),
         };
         BaseLr = c.Lr ?? DefaultLr(Definition.Kind, Optimizer, Rhm.Depth);
-        if (!(BaseLr > 0)) throw new ArgumentException($"lr: must be > 0 (got {BaseLr})");
         LrWidthScaling = scaling;
         EffectiveLr = scaling ? BaseLr * widths[^1] : BaseLr;
-        if (c.Momentum < 0 || c.Momentum >= 1) throw new ArgumentException($"momentum: must be in [0, 1) (got {c.Momentum})");
-        if (c.Wd < 0) throw new ArgumentException($"wd: must be >= 0 (got {c.Wd})");
         Decay = new WeightDecay(WeightDecay.ParseForm(c.WdForm), c.Wd);
         ScheduleKind = Schedule.Parse(c.Schedule);
-        if (c.Batch < 1) throw new ArgumentException($"batch: must be >= 1 (got {c.Batch})");
-        // Layer-wise ICA fits everything before the first epoch, so one epoch is the whole run.
-        if (c.Epochs is int givenEpochs && givenEpochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {givenEpochs})");
         StepsPerEpoch = (long)Math.Ceiling((double)Train / Trainer<float>.DataPerStep(c.ClappPairing == "in-batch" ? RuleInput.InBatchPairs : RuleInput.Labelled, (int)Math.Min(c.Batch, Train)));
         if (c.Updates is long updates)
         {
-            if (updates < 1) throw new ArgumentException($"updates: must be >= 1 (got {updates})");
             if (Unsupervised) throw new ArgumentException($"updates: the {Rule} rule fits its layers before training and takes no update budget (leave updates out)");
             long byUpdates = updates / StepsPerEpoch + (updates % StepsPerEpoch != 0 ? 1 : 0);
             if (byUpdates > 10_000_000) throw new ArgumentException($"updates: {updates} updates at {StepsPerEpoch} per epoch would be more than 10000000 epochs");
             Epochs = (int)Math.Max(c.Epochs ?? DefaultEpochs(Unsupervised, SelfSupervised, Rhm.Depth), byUpdates);
         }
         else Epochs = c.Epochs ?? DefaultEpochs(Unsupervised, SelfSupervised, Rhm.Depth);
-        if (Epochs < 1) throw new ArgumentException($"epochs: must be >= 1 (got {Epochs})");
         ProbeStop = c.ProbeStop == "on";
         if (ProbeStop)
         {
             if (!SelfSupervised && !Unsupervised)
                 throw new ArgumentException($"probe-stop: the {Rule} rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules");
-            if (c.ProbeStopEvery < 1) throw new ArgumentException($"probe-stop-every: must be >= 1 (got {c.ProbeStopEvery})");
-            if (c.ProbeStopWindow < 1) throw new ArgumentException($"probe-stop-window: must be >= 1 (got {c.ProbeStopWindow})");
-            if (c.ProbeStopData < 1) throw new ArgumentException($"probe-stop-data: must be >= 1 (got {c.ProbeStopData})");
             if (!Rhm.FitsInt64 || Rhm.PMax - Train - Test < c.ProbeStopData)
                 throw new ArgumentException($"probe-stop-data: {c.ProbeStopData} validation data do not fit beside train + test = {Train + Test} in P_max = {Rhm.PMax}");
         }
-        if (c.ProbeStopTol < 0) throw new ArgumentException($"probe-stop-tol: must be >= 0 (got {c.ProbeStopTol})");
-        if (c.ProbeStopMinEpochs < 0) throw new ArgumentException($"probe-stop-min-epochs: must be >= 0 (got {c.ProbeStopMinEpochs})");
         StopLoss = c.StopLoss ?? (SelfSupervised || Unsupervised ? 0 : 1e-3);
-        if (StopLoss < 0) throw new ArgumentException($"stop-loss: must be >= 0 (got {StopLoss})");
-        if (c.WpredDecay < 0) throw new ArgumentException($"wpred-decay: must be >= 0 (got {c.WpredDecay})");
         Representation = RepresentationModes.Parse(c.Rep);
         AntiCollapse = c.AntiCollapse ?? DefaultAntiCollapse;
         NoNegatives = NoNegativesModes.Parse(AntiCollapse);
-        if (!(c.WpredRadius > 0)) throw new ArgumentException($"wpred-radius: must be > 0 (got {c.WpredRadius})");
-        if (!(c.NcStdEps > 0)) throw new ArgumentException($"nc-std-eps: must be > 0 (got {c.NcStdEps})");
-        if (c.NcVariance < 0) throw new ArgumentException($"nc-variance: must be >= 0 (got {c.NcVariance})");
-        if (c.NcCovariance < 0) throw new ArgumentException($"nc-covariance: must be >= 0 (got {c.NcCovariance})");
         NegativeMode = c.Negatives switch
         {
             "random" => NegativeMode.Random,
@@ -129,16 +98,9 @@ public sealed class ResolvedRun
             if (NegativeMode == NegativeMode.Random)
                 throw new ArgumentException("negatives: random is not available with clapp-pairing in-batch (use other-class or shift)");
         }
-        if (c.EvalEvery < 0) throw new ArgumentException($"eval-every: must be >= 0 (got {c.EvalEvery})");
-        if (c.RidgeAlpha < 0) throw new ArgumentException($"ridge-alpha: must be >= 0 (got {c.RidgeAlpha})");
-        if (c.IcaMaxPatches < 1) throw new ArgumentException($"ica-max-patches: must be >= 1 (got {c.IcaMaxPatches})");
-        if (c.IcaNonlin != "relu")
-            throw new ArgumentException($"ica-nonlin: '{c.IcaNonlin}' is not implemented (the network's nonlinearity is ReLU; only relu is available)");
         if (Unsupervised && Network.Bias == BiasMode.None)
             throw new ArgumentException("bias: the ica rule needs a bias (per-channel or per-position) to centre the patches");
-        if (c.SensitivityReference < 2) throw new ArgumentException($"sensitivity-reference: must be >= 2 (got {c.SensitivityReference})");
         if (c.Sensitivity && Test < 2) throw new ArgumentException($"sensitivity: needs a test set of at least 2 data (test = {Test})");
-        if (c.Threads < 1 || c.Threads > 256) throw new ArgumentException($"threads: must be in 1..256 (got {c.Threads})");
     }
 
     /// <summary>

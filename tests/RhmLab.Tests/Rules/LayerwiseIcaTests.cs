@@ -196,8 +196,12 @@ public class LayerwiseIcaTests
     public void BadIcaOptionsNameTheOption(string key, string value, string field)
     {
         var config = new RunConfig { Rule = "ica" };
-        RunOptions.Find(key)!.SetText(config, value);
-        var e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(config));
+        // A value the option itself refuses fails when set; one refused in combination, when the run is resolved.
+        var e = Assert.Throws<ArgumentException>(() =>
+        {
+            RunOptions.Find(key)!.SetText(config, value);
+            ResolvedRun.Resolve(config);
+        });
         Assert.Contains(field, e.Message);
     }
 }
