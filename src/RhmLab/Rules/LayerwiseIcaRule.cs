@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
-using RhmLab.Evaluation;
 using RhmLab.Networks;
 using RhmLab.Rhm;
 

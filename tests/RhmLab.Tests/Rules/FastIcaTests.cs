@@ -1,7 +1,8 @@
-using RhmLab.Evaluation;
+using RhmLab.Rules;
+using RhmLab.Tests.Evaluation;
 using RhmLab.Rhm;
 
-namespace RhmLab.Tests.Evaluation;
+namespace RhmLab.Tests.Rules;
 
 public class FastIcaTests
 {

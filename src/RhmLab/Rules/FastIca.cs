@@ -1,9 +1,10 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using RhmLab.Numerics;
+using RhmLab.Evaluation;
 using RhmLab.Rhm;
 
-namespace RhmLab.Evaluation;
+namespace RhmLab.Rules;
 
 /// <summary>How ICA fixes the sign of each component (`ica-sign`).</summary>
 public enum IcaSign
