@@ -2,6 +2,7 @@ using RhmLab.IO;
 using System.CommandLine;
 using System.Globalization;
 using RhmLab.Experiments;
+using RhmLab.Networks;
 using RhmLab.Training;
 using Spectre.Console;
 
@@ -73,9 +74,10 @@ internal static class TrainCommand
         var table = new Table().AddColumns("layer", "units", "ridge probe test error");
         if (r.LogisticProbeErrors != null) table.AddColumn("logistic probe test error");
         table.AddRow(new[] { "0 (input)", (run.Rhm.InputLength * run.Rhm.Vocabulary).ToString(ci), Fmt(r.InputProbeError) }.Concat(r.LogisticProbeErrors != null ? new[] { "" } : []).ToArray());
+        var layers = LayerShapes.Of(run.Rhm, run.Network);
         for (int k = 0; k < r.ProbeErrors.Length; k++)
         {
-            var row = new List<string> { (k + 1).ToString(ci), (run.Network.Widths[k] * (run.Rhm.InputLength / (int)Math.Pow(run.Rhm.TupleSize, k + 1))).ToString(ci), Fmt(r.ProbeErrors[k]) };
+            var row = new List<string> { (k + 1).ToString(ci), layers[k].Units.ToString(ci), Fmt(r.ProbeErrors[k]) };
             if (r.LogisticProbeErrors != null) row.Add(Fmt(r.LogisticProbeErrors[k]));
             table.AddRow(row.ToArray());
         }

@@ -32,6 +32,19 @@ public class CliTrainTests
         return [.. list];
     }
 
+    [Theory]
+    [InlineData("cnn", new[] { 32, 16, 8 })]
+    [InlineData("mlp", new[] { 8, 8 })]
+    public void TheSummaryTableShowsEachLayersUnitsFromTheNetworksShapes(string arch, int[] units)
+    {
+        // The MLP's first layer sees the whole input at once, so its units are its width (the table said 4x that).
+        var r = Cli.Run(With("--arch", arch));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        for (int k = 0; k < units.Length; k++)
+            Assert.Matches($@"│ {k + 1} +│ {units[k]} +│", r.Stdout);
+        Assert.Matches(@"│ 0 \(input\) │ 24 +│", r.Stdout);
+    }
+
     [Fact]
     public void JsonModePrintsExactlyOneObjectWithTheRequiredFields()
     {
