@@ -118,6 +118,9 @@ public sealed class RunConfig
     /// <summary>constant, cosine or exponential.</summary>
     [RunOption("schedule", "Learning-rate schedule", Choices = ["constant", "cosine", "exponential"])]
     public string Schedule { get; set; } = "constant";
+    /// <summary>Epochs over which the learning rate rises linearly to its scheduled value (0: none).</summary>
+    [RunOption("warmup-epochs", "Epochs over which the learning rate rises linearly to its scheduled value: epoch e (from 0) uses (e+1)/N of it (0: no warm-up)", Min = 0)]
+    public int WarmupEpochs { get; set; }
     /// <summary>Batch size.</summary>
     [RunOption("batch", "Batch size", Min = 1)]
     public int Batch { get; set; } = 128;

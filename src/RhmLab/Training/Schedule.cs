@@ -23,6 +23,12 @@ public static class Schedule
         _ => throw new ArgumentException($"schedule: unknown value '{text}' (expected constant, cosine or exponential)"),
     };
 
+    /// <summary>
+    /// The factor of linear warm-up at a 0-based epoch: (epoch + 1) / <paramref name="warmupEpochs"/> until it reaches 1,
+    /// so the first epoch already learns and epoch <paramref name="warmupEpochs"/> − 1 uses the full rate (1 without warm-up).
+    /// </summary>
+    public static double Warmup(int epoch, int warmupEpochs) => epoch + 1 >= warmupEpochs ? 1 : (epoch + 1.0) / warmupEpochs;
+
     /// <summary>The rate at a 0-based epoch.</summary>
     public static double Rate(ScheduleKind kind, double baseRate, int epoch, int epochs, double gamma = 0.975) => kind switch
     {

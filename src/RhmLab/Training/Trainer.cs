@@ -115,7 +115,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            double lr = Schedule.Rate(run.Schedule, run.LearningRate, epoch, epochs);
+            double lr = Schedule.Rate(run.Schedule, run.LearningRate, epoch, epochs) * Schedule.Warmup(epoch, run.WarmupEpochs);
             Rule.BeginEpoch(epoch);
             // Every training datum is the anchor (or the input) once per epoch, in random order.
             if (sampler != null) sampler.ShuffleAnchors(order);

@@ -49,6 +49,8 @@ public sealed record TrainerSettings
     public required WeightDecay Decay { get; init; }
     /// <summary>Learning-rate schedule.</summary>
     public required ScheduleKind Schedule { get; init; }
+    /// <summary>Epochs of linear learning-rate warm-up (0: none).</summary>
+    public int WarmupEpochs { get; init; }
     /// <summary>The learning rate used (after any width scaling).</summary>
     public required double LearningRate { get; init; }
     /// <summary>Maximum epochs.</summary>
