@@ -12,8 +12,12 @@ namespace RhmLab.Analysis;
 /// </summary>
 public static class HtmlReport
 {
-    /// <summary>Builds the page.</summary>
-    public static string Build(RecordSet set, FigureOptions options)
+    /// <summary>
+    /// Builds the page. With <paramref name="sections"/> (from <c>rhmlab reproduce</c>) the figures come one section
+    /// per figure of the paper, each with its claim, verdict and drawings; without, every figure of the catalogue that
+    /// has data is drawn from all the records.
+    /// </summary>
+    public static string Build(RecordSet set, FigureOptions options, IReadOnlyList<ReportSection>? sections = null)
     {
         var ci = CultureInfo.InvariantCulture;
         var records = set.Records;
@@ -24,7 +28,9 @@ public static class HtmlReport
           .Append("th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}\n")
           .Append("th{background:#f0f0f0}td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n")
           .Append("figure{margin:1em 0 2em}figcaption{font-size:13px;color:#555}svg{max-width:100%;height:auto}\n")
-          .Append(".note{color:#7a4a00}\n</style>\n</head>\n<body>\n");
+          .Append(".note{color:#7a4a00}.verdict{font-weight:bold;padding:1px 6px;border-radius:3px}\n")
+          .Append(".holds{background:#d7f0d7}.fails{background:#f6d3d3}.inconclusive{background:#f3ead0}\n")
+          .Append("section.figure{border-top:2px solid #ddd;margin-top:1.5em}\n</style>\n</head>\n<body>\n");
         sb.Append("<h1>RhmLab report</h1>\n");
         sb.Append("<p>Folder <code>").Append(H(set.Root)).Append("</code>: ")
           .Append(records.Count.ToString(ci)).Append(" run record(s), ")
@@ -38,6 +44,68 @@ public static class HtmlReport
             return sb.Append("</body>\n</html>\n").ToString();
         }
 
+        if (sections != null) AppendSections(sb, sections);
+        else AppendCatalogue(sb, records, options);
+
+        sb.Append("<h2>P*</h2>\n");
+        foreach (var measure in Enum.GetValues<ErrorMeasure>())
+        {
+            if (!records.Any(r => !double.IsNaN(r.Error(measure)))) continue;
+            var analysis = PStarAnalysis.Run(records, new PStarOptions
+            {
+                Measure = measure, ThresholdFraction = options.ThresholdFraction, Resamples = options.Resamples, Seed = options.Seed,
+            });
+            AppendPStar(sb, analysis);
+        }
+
+        AppendRuns(sb, records);
+        AppendProvenance(sb, records);
+        AppendSkipped(sb, set);
+        return sb.Append("</body>\n</html>\n").ToString();
+    }
+
+    private static void AppendSections(StringBuilder sb, IReadOnlyList<ReportSection> sections)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        sb.Append("<h2>Figures of the paper</h2>\n<table class=\"claims-table\">\n<tr><th>figure</th><th>claim</th><th>verdict</th></tr>\n");
+        foreach (var s in sections)
+            sb.Append("<tr><td><a href=\"#").Append(H(s.Id)).Append("\">").Append(H(s.Title)).Append("</a></td><td>").Append(H(s.Claim))
+              .Append("</td><td><span class=\"verdict ").Append(H(s.Verdict)).Append("\">").Append(H(s.Verdict)).Append("</span></td></tr>\n");
+        sb.Append("</table>\n");
+        int index = 0;
+        foreach (var s in sections)
+        {
+            sb.Append("<section class=\"figure\" id=\"").Append(H(s.Id)).Append("\">\n<h2>").Append(H(s.Title)).Append("</h2>\n")
+              .Append("<p><b>Claim.</b> ").Append(H(s.Claim)).Append("</p>\n")
+              .Append("<p><b>Verdict:</b> <span class=\"verdict ").Append(H(s.Verdict)).Append("\">").Append(H(s.Verdict)).Append("</span> ")
+              .Append(H(s.Reason)).Append("</p>\n")
+              .Append("<p class=\"criterion\"><b>Criterion.</b> ").Append(H(s.Criterion)).Append("</p>\n");
+            if (s.Seeds.Max > 0)
+            {
+                sb.Append("<p>Seeds per configuration: ").Append(s.Seeds.Min == s.Seeds.Max ? s.Seeds.Min.ToString(ci) : $"{s.Seeds.Min.ToString(ci)}–{s.Seeds.Max.ToString(ci)}").Append('.');
+                if (s.Seeds.Min < 3)
+                    sb.Append(" <span class=\"note\">With fewer than 3 seeds, a standard deviation or bootstrap interval over seeds describes the spread of these runs only; it is not a confidence interval.</span>");
+                sb.Append("</p>\n");
+            }
+            foreach (var (figure, caption) in s.Figures)
+                sb.Append("<figure>\n").Append(FigureRenderer.Svg(figure, $"{s.Id}_{index++.ToString(ci)}_"))
+                  .Append("<figcaption>").Append(H(caption)).Append("</figcaption>\n</figure>\n");
+            foreach (var m in s.Missing) sb.Append("<p class=\"note\">Not drawn: ").Append(H(m)).Append("</p>\n");
+            if (s.Configurations.Count > 0)
+            {
+                sb.Append("<p><b>Configurations</b> (the sweep plans):</p>\n<ul>\n");
+                foreach (var c in s.Configurations) sb.Append("<li>").Append(H(c)).Append("</li>\n");
+                sb.Append("</ul>\n");
+            }
+            sb.Append("<details><summary>numbers of the verdict</summary><pre>")
+              .Append(H(s.Numbers.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })))
+              .Append("</pre></details>\n</section>\n");
+        }
+    }
+
+    private static void AppendCatalogue(StringBuilder sb, IReadOnlyList<RunRecord> records, FigureOptions options)
+    {
+        var ci = CultureInfo.InvariantCulture;
         sb.Append("<h2>Figures</h2>\n");
         var missing = new List<string>();
         int index = 0;
@@ -56,22 +124,6 @@ public static class HtmlReport
             foreach (var m in missing) sb.Append("<li>").Append(H(m)).Append("</li>\n");
             sb.Append("</ul>\n");
         }
-
-        sb.Append("<h2>P*</h2>\n");
-        foreach (var measure in Enum.GetValues<ErrorMeasure>())
-        {
-            if (!records.Any(r => !double.IsNaN(r.Error(measure)))) continue;
-            var analysis = PStarAnalysis.Run(records, new PStarOptions
-            {
-                Measure = measure, ThresholdFraction = options.ThresholdFraction, Resamples = options.Resamples, Seed = options.Seed,
-            });
-            AppendPStar(sb, analysis);
-        }
-
-        AppendRuns(sb, records);
-        AppendProvenance(sb, records);
-        AppendSkipped(sb, set);
-        return sb.Append("</body>\n</html>\n").ToString();
     }
 
     private static void AppendPStar(StringBuilder sb, PStarAnalysis a)

@@ -87,6 +87,30 @@ public static class RunGrouping
         return result.OrderBy(g => g.Rule, StringComparer.Ordinal).ThenBy(g => g.DStar).ThenBy(g => g.Label, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// Legend labels for the groups drawn together in one figure: each names only what differs among them (the rule,
+    /// the RHM's parameters, the widths, any other option), so that no legend says <c>epochs=null</c> or
+    /// <c>sensitivity=false</c> for options every curve shares. Groups that differ in nothing are named by their rule.
+    /// </summary>
+    public static IReadOnlyDictionary<RunGroup, string> Legend(IReadOnlyList<RunGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var parts = new List<(string Key, Func<RunGroup, string> Text)>
+        {
+            ("rule", g => g.Rule),
+            ("nc", g => $"nc={g.First.Nc}"), ("m", g => $"m={g.First.M}"), ("v", g => $"v={g.First.V}"), ("s", g => $"s={g.First.S}"),
+            ("L", g => $"L={g.First.L}"), ("widths", g => $"w={CompactWidths(g.First.Widths)}"),
+        };
+        var optionKeys = groups.SelectMany(g => g.Options.Keys)
+            .Where(k => k is not ("rule" or "nc" or "m" or "v" or "s" or "L" or "widths")).Distinct().Order(StringComparer.Ordinal);
+        foreach (var key in optionKeys) parts.Add((key, g => $"{key}={Plain(g.Options.GetValueOrDefault(key, "null"))}"));
+        var differing = parts.Where(p => groups.Select(p.Text).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
+        var legend = new Dictionary<RunGroup, string>(ReferenceEqualityComparer.Instance);
+        foreach (var g in groups)
+            legend[g] = differing.Count == 0 ? g.Rule : string.Join(' ', differing.Select(p => p.Text(g)));
+        return legend;
+    }
+
     /// <summary>Short text of a configuration: "nc=4 m=4 v=4 L=2 w=16,16".</summary>
     public static string ConfigText(RunRecord r)
     {

@@ -285,4 +285,49 @@ public static class Reproduction
         }
         return written;
     }
+
+    /// <summary>What a drawing's lines and error bars are, for its caption.</summary>
+    public static string Caption(Drawing drawing)
+    {
+        ArgumentNullException.ThrowIfNull(drawing);
+        return drawing.Figure switch
+        {
+            "curves" => "Training loss and network test error against the epoch: one line per rule at one P, the seed mean epoch by epoch (no error bars).",
+            "error-vs-p" => "Top-layer probe test error against P: one line per rule and RHM, the seed mean with ± one standard deviation over seeds; dashed: the threshold 0.1·(1 − 1/n_c).",
+            "pstar" => "P* against D* = n_c·v^L: error bars are bootstrap 2.5–97.5 % intervals over seeds; dashed: the least-squares fit of each rule; grey: n_c·m^L; open triangles: censored estimates at their bound.",
+            "depth" => "Ridge probe test error per layer (0 = the raw input, marked *): one line per RHM at its largest P, the seed mean with ± one standard deviation over seeds.",
+            "ica" => "Top-layer probe test error against P, one line per network widths: the seed mean with ± one standard deviation over seeds; dashed: the threshold.",
+            "sensitivity" => $"Synonymic sensitivity ({drawing.Options.Definition ?? "sens-distance"}) against P, one panel per RHM level and one colour per layer: the seed mean with ± one standard deviation over seeds; a layer that has learnt a level falls towards 0.",
+            _ => drawing.Figure,
+        };
+    }
+
+    /// <summary>
+    /// The report section and the claim verdict of a preset from the records of its folder (the preset's rules only,
+    /// where figures share a folder): its drawings alone, captions that say what error bars are, the plans'
+    /// descriptions and the seed counts.
+    /// </summary>
+    public static (ReportSection Section, ClaimVerdict Verdict) Section(FigurePreset preset, IReadOnlyList<RunRecord> folderRecords)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(folderRecords);
+        var rules = preset.Drawings.Select(d => d.Options.Rules).Where(r => r != null).SelectMany(r => r!).ToHashSet(StringComparer.Ordinal);
+        var records = rules.Count == 0 ? folderRecords : folderRecords.Where(r => rules.Contains(r.Rule)).ToList();
+        var verdict = Claims.Check(preset, records);
+        var figures = new List<(Figure, string)>();
+        var missing = new List<string>();
+        foreach (var d in preset.Drawings)
+        {
+            try { figures.Add((FigureCatalog.Build(d.Figure, records, d.Options), Caption(d))); }
+            catch (InvalidDataException e) { missing.Add($"{d.File}: {e.Message}"); }
+        }
+        var seeds = RunGrouping.Group(records).Select(g => g.Runs.Select(r => r.Seed).Distinct().Count()).DefaultIfEmpty(0).ToList();
+        var section = new ReportSection
+        {
+            Id = preset.Id, Title = "Fig. " + preset.Id[3..], Claim = preset.Claim, Verdict = verdict.Verdict, Reason = verdict.Reason,
+            Criterion = verdict.Criterion, Numbers = verdict.Numbers, Figures = figures, Missing = missing,
+            Configurations = preset.Plans.Select(p => (string?)p["description"] ?? "").ToList(), Seeds = (seeds.Min(), seeds.Max()),
+        };
+        return (section, verdict);
+    }
 }

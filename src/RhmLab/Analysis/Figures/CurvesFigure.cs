@@ -23,6 +23,7 @@ public static class CurvesFigure
         int series = 0;
         var lossLines = new List<(double[] X, double[] Y, Color C, LinePattern Pat)>();
         var labels = new List<string>();
+        var legendOf = RunGrouping.Legend(groups);
         foreach (var g in groups)
         {
             // Without --train, prefer the largest size whose runs logged test errors, so both panels have data.
@@ -32,7 +33,7 @@ public static class CurvesFigure
             var at = g.Runs.Where(r => r.Train == p && HasCurves(r)).ToList();
             var color = PlotStyle.ColorOf(series);
             var pattern = PlotStyle.PatternOf(series);
-            string label = $"{g.Label} P={p.ToString(ci)} ({at.Count} run{(at.Count == 1 ? "" : "s")})";
+            string label = $"{legendOf[g]} P={p.ToString(ci)} ({at.Count} run{(at.Count == 1 ? "" : "s")})";
             labels.Add(label);
             var (lx, ly) = Average(at, c => c.TrainLoss);
             if (lx.Length > 0) lossLines.Add((lx, ly, color, pattern));

@@ -18,6 +18,7 @@ public static class DepthFigure
         var plot = PlotStyle.NewPlot("Ridge probe test error per layer", "layer k (0 = raw input)", "ridge probe test error");
         var allY = new List<double>();
         int maxLayer = 0, series = 0;
+        var legend = RunGrouping.Legend(groups);
         foreach (var g in groups)
         {
             if (FigureData.PickTrain(g, o.Train, r => r.ProbeErrors.Any(double.IsFinite)) is not long p) continue;
@@ -36,7 +37,7 @@ public static class DepthFigure
             var color = PlotStyle.ColorOf(series);
             int seeds = at.Select(r => r.Seed).Distinct().Count();
             FigureData.LineWithErrors(plot, xs.ToArray(), ys.ToArray(), es.ToArray(), color,
-                $"{g.Label} P={p.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledCircle, PlotStyle.PatternOf(series));
+                $"{legend[g]} P={p.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledCircle, PlotStyle.PatternOf(series));
             if (xs[0] == 0)
             {
                 var star = plot.Add.Marker(0, ys[0], MarkerShape.Asterisk, 16, color);

@@ -23,6 +23,7 @@ public static class ErrorVsPFigure
         var allX = new List<double>();
         var allY = new List<double>();
         int series = 0;
+        var legend = RunGrouping.Legend(groups);
         foreach (var g in groups)
         {
             var curve = SeedCurve.Build(g.Runs, o.Measure);
@@ -35,14 +36,14 @@ public static class ErrorVsPFigure
             double[] es = keep.Select(i => sd[i]).ToArray();
             var color = PlotStyle.ColorOf(series);
             var marker = MarkerShape.FilledCircle;
-            string label = $"{g.Label} ({curve.Seeds.Length} seed{(curve.Seeds.Length == 1 ? "" : "s")})";
+            string label = $"{legend[g]} ({curve.Seeds.Length} seed{(curve.Seeds.Length == 1 ? "" : "s")})";
             if (byWidths)
             {
                 bool constant = g.First.Widths.Distinct().Count() <= 1;
                 marker = constant ? MarkerShape.FilledCircle : MarkerShape.FilledTriangleUp;
                 color = constant ? color.Lighten(0.35) : color;
                 label = $"{g.Rule} widths {string.Join(',', g.First.Widths)} ({(constant ? "constant" : "growing")})"
-                    + string.Concat(g.Distinct.Select(kv => $" {kv.Key}={kv.Value}"));
+                    + string.Concat(legend[g].Split(' ').Where(part => part.Contains('=') && !part.StartsWith("w=", StringComparison.Ordinal)).Select(part => " " + part));
             }
             FigureData.LineWithErrors(plot, xs, ys, es, color, label, marker, PlotStyle.PatternOf(series));
             allX.AddRange(xs);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RhmLab.Experiments;
 using ScottPlot;
 
 namespace RhmLab.Analysis.Figures;
@@ -27,13 +28,17 @@ public static class SensitivityFigure
         var levels = tables.SelectMany(r => Table(r, definition)!.Levels).Distinct().Order().ToList();
         var groups = RunGrouping.Group(tables);
         bool manyGroups = groups.Count > 1;
+        var legendOf = RunGrouping.Legend(groups);
+        // sens-distance falls as a layer becomes invariant; sens-correlation (C^syn / C^noise) rises.
+        string yLabel = definition == "sens-correlation" ? "R = C^syn / C^noise (higher: more invariant)" : $"sensitivity S ({definition}; 0: invariant)";
+        var empty = new List<int>();
         var ci = CultureInfo.InvariantCulture;
         var panels = new List<Plot>();
         var labels = new List<string>();
         var styles = new Dictionary<string, (Color Color, MarkerShape Marker, LinePattern Pattern)>();
         foreach (var level in levels)
         {
-            var plot = PlotStyle.NewPlot($"level {level.ToString(ci)} synonyms exchanged", "training-set size P", $"sensitivity S ({definition})");
+            var plot = PlotStyle.NewPlot($"level {level.ToString(ci)} synonyms exchanged", "training-set size P", yLabel);
             var allX = new List<double>();
             var allY = new List<double>();
             for (int gi = 0; gi < groups.Count; gi++)
@@ -42,6 +47,9 @@ public static class SensitivityFigure
                 var layers = g.Runs.SelectMany(r => Table(r, definition)?.Layers ?? []).Distinct().Order().ToList();
                 foreach (var k in layers)
                 {
+                    // The readout of a self-supervised or unsupervised network is never trained: a frozen random
+                    // projection of the top layer, so its "logits" row says nothing about learning and is left out.
+                    if (k == g.First.L + 1 && RuleCatalog.Find(g.Rule) is { Kind: not RuleKind.Supervised }) continue;
                     var points = g.Runs.Select(r => (r.Train, S: Value(Table(r, definition), k, level)))
                         .Where(x => double.IsFinite(x.S))
                         .GroupBy(x => x.Train).OrderBy(x => x.Key)
@@ -51,7 +59,7 @@ public static class SensitivityFigure
                     var ys = points.Select(x => x.Stats.Mean).ToArray();
                     var es = points.Select(x => x.Stats.Sd).ToArray();
                     string layerName = k == 0 ? "layer 0 (input)" : k == g.First.L + 1 ? $"layer {k.ToString(ci)} (logits)" : $"layer {k.ToString(ci)}";
-                    string label = manyGroups ? $"{layerName} · {g.Label}" : layerName;
+                    string label = manyGroups ? $"{layerName} · {legendOf[g]}" : layerName;
                     var style = (PlotStyle.ColorOf(k), Markers[gi % Markers.Length], (gi % 3) switch { 0 => LinePattern.Solid, 1 => LinePattern.Dashed, _ => LinePattern.Dotted });
                     FigureData.LineWithErrors(plot, xs, ys, es, style.Item1, label, style.Item2, style.Item3);
                     if (styles.TryAdd(label, style)) labels.Add(label);
@@ -66,8 +74,12 @@ public static class SensitivityFigure
                 PlotStyle.LinearY(plot, allY.Append(0.0), floor: 0);
             }
             plot.HideLegend();
+            // A level without any value (sens-correlation at l = L, where no noise is defined) gets no empty panel.
+            if (allX.Count == 0) { empty.Add(level); continue; }
             panels.Add(plot);
         }
+        if (panels.Count == 0)
+            throw new InvalidDataException($"no finite {definition} value at any level");
         // The legend sits on the last panel, which may lack some series (a shallower RHM has fewer levels): empty
         // series with the same style complete it.
         var last = panels[^1];
