@@ -60,6 +60,51 @@ public class SensitivityTests
         Assert.True(r.Distance[0][0] < r.Distance[0][2]);
     }
 
+    /// <summary>
+    /// Layer k = 0..L: the one-hot code of the level-k symbols of the datum (level 0: the input tokens; level L: the
+    /// class), each at its own position, read from the grammar's parse: a representation that knows level k exactly.
+    /// </summary>
+    private static RepresentationMap LevelMap(Grammar grammar)
+    {
+        int depth = Rhm.Depth, v = Rhm.Vocabulary, nc = Rhm.Classes;
+        float[][] Compute(ReadOnlySpan<ushort> tokens, int count)
+        {
+            int d = Rhm.InputLength;
+            var layers = Enumerable.Range(0, depth + 1)
+                .Select(k => new float[count * (k == depth ? nc : (d >> k) * v)]).ToArray();
+            var choices = new int[Rhm.ChoiceCount];
+            for (int i = 0; i < count; i++)
+            {
+                Assert.True(grammar.TryParse(tokens.Slice(i * d, d), out int y, choices));
+                var symbols = grammar.LatentSymbols(y, choices);
+                for (int k = 0; k <= depth; k++)
+                {
+                    int width = k == depth ? nc : v, positions = symbols[k].Length;
+                    for (int j = 0; j < positions; j++) layers[k][(i * positions + j) * width + symbols[k][j]] = 1;
+                }
+            }
+            return layers;
+        }
+        return new RepresentationMap([.. Enumerable.Range(0, depth + 1)], [.. Enumerable.Range(0, depth + 1).Select(k => $"level{k}")], Compute);
+    }
+
+    [Fact]
+    public void ARepresentationOfTheLevelKSymbolsIsInvariantToExchangesAtLevelsUpToKAndOnlyThere()
+    {
+        // The test that fails on a wrong level index: a level-l exchange keeps every symbol at levels >= l and
+        // changes some below, so the code of level k is unmoved exactly when k >= l.
+        var test = TestSet();
+        var r = Sensitivity.Compute(LevelMap(test.Grammar), test, new SensitivityOptions { Seed = 3 });
+        Assert.Equal([1, 2, 3], r.Levels);
+        for (int k = 0; k <= Rhm.Depth; k++)
+            for (int l = 1; l <= Rhm.Depth; l++)
+            {
+                double s = r.Distance[k][l - 1];
+                if (k >= l) Assert.True(s == 0, $"layer {k}, level {l}: S = {s}, expected 0");
+                else Assert.True(s > 0.05, $"layer {k}, level {l}: S = {s}, expected > 0");
+            }
+    }
+
     [Fact]
     public void AConstantRepresentationIsReportedCollapsed()
     {
