@@ -20,9 +20,11 @@ internal static class PlotCommand
         var definition = new Option<string?>("--definition") { Description = "Sensitivity definition to plot (default: the first recorded)" };
         var width = new Option<int?>("--width") { Description = "Width in pixels" };
         var height = new Option<int?>("--height") { Description = "Height in pixels" };
+        var reading = new Option<string>("--depth-reading") { Description = "depth figure (Fig. 5): one-network (the layers of one network of depth L) or separate-networks (the top layer of networks trained with 1..L layers)", DefaultValueFactory = _ => "one-network" };
+        reading.AcceptOnlyFromAmong("one-network", "separate-networks");
         var cmd = new Command("plot", "Draw a figure from the run records under a folder");
         cmd.Arguments.Add(folder);
-        foreach (var o in new Option[] { figure, output, measure, threshold, rules, train, bootstrap, definition, width, height }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { figure, output, measure, threshold, rules, train, bootstrap, definition, width, height, reading }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string name = parse.GetValue(figure)!;
@@ -42,6 +44,7 @@ internal static class PlotCommand
                 Definition = parse.GetValue(definition),
                 Width = parse.GetValue(width),
                 Height = parse.GetValue(height),
+                DepthReading = parse.GetValue(reading) == "separate-networks" ? DepthReading.SeparateNetworks : DepthReading.OneNetwork,
             };
             Check(options);
             var set = AnalysisInput.Read(parse.GetValue(folder)!, stderr);

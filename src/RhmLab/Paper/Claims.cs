@@ -163,7 +163,8 @@ public static class Claims
         var numbers = new JsonArray();
         string verdict = Holds;
         var reasons = new List<string>();
-        var configs = records.Where(r => r.ProbeErrors.Length > 0).GroupBy(r => (r.Rule, r.Nc, r.M, r.V, r.L, Layers: r.ProbeErrors.Length)).ToList();
+        // The one-network reading: networks as deep as their RHM (the separate shallower ones are drawn, not judged).
+        var configs = records.Where(r => r.ProbeErrors.Length > 0 && r.ProbeErrors.Length >= r.L).GroupBy(r => (r.Rule, r.Nc, r.M, r.V, r.L, Layers: r.ProbeErrors.Length)).ToList();
         foreach (var c in configs)
         {
             long p = c.Max(r => r.Train);

@@ -212,18 +212,25 @@ public static class Reproduction
 
     private static FigurePreset Fig5(bool paper)
     {
-        // Decoding from every layer of CLAPP networks whose depth matches L.
+        // Decoding from every depth, in both readings of "networks of different depths": the layers of one CLAPP
+        // network whose depth matches L, and separate CLAPP networks trained with 1..L−1 layers (the full-depth one is
+        // the first plan's run).
         var plans = new List<JsonObject>();
         var configs = paper ? new[] { (3, 5), (6, 4), (8, 3) } : new[] { (4, 2), (4, 3) };
         foreach (var (nmv, depth) in configs)
         {
             var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [paper ? 4 : 2]);
-            plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}",
-                new JsonObject { ["seed"] = Seeds(paper ? 3 : 1) },
-                WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth)));
+            JsonObject Fixed() => WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth);
+            plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(paper ? 3 : 1) }, Fixed()));
+            plans.Add(Plan($"Fig. 5, separate networks: CLAPP with 1..{depth - 1} layers, n_c = m = v = {nmv}, L = {depth}",
+                new JsonObject { ["layers"] = Arr(Enumerable.Range(1, depth - 1).Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 3 : 1) }, Fixed()));
         }
         return new FigurePreset("fig5", "Linear decodability of the class is high only once the depth reaches L; the raw input stays near chance (Fig. 5)",
-            "fig5", plans, [new Drawing("depth", "fig5-depth", new FigureOptions())]);
+            "fig5", plans,
+        [
+            new Drawing("depth", "fig5-depth", new FigureOptions()),
+            new Drawing("depth", "fig5-depth-separate-networks", new FigureOptions { DepthReading = DepthReading.SeparateNetworks }),
+        ]);
     }
 
     private static FigurePreset Fig6(bool paper)
@@ -295,7 +302,9 @@ public static class Reproduction
             "curves" => "Training loss and network test error against the epoch: one line per rule at one P, the seed mean epoch by epoch (no error bars).",
             "error-vs-p" => "Top-layer probe test error against P: one line per rule and RHM, the seed mean with ± one standard deviation over seeds; dashed: the threshold 0.1·(1 − 1/n_c).",
             "pstar" => "P* against D* = n_c·v^L: error bars are bootstrap 2.5–97.5 % intervals over seeds; dashed: the least-squares fit of each rule; grey: n_c·m^L; open triangles: censored estimates at their bound.",
-            "depth" => "Ridge probe test error per layer (0 = the raw input, marked *): one line per RHM at its largest P, the seed mean with ± one standard deviation over seeds.",
+            "depth" => drawing.Options.DepthReading == DepthReading.SeparateNetworks
+                ? "Separate networks: the top-layer ridge probe test error of CLAPP networks trained with 1, 2, …, L layers (0 = the raw input, marked *), one line per RHM, the seed mean with ± one standard deviation over seeds."
+                : "One network: the ridge probe test error of each layer of a network of depth L (0 = the raw input, marked *), one line per RHM at its largest P, the seed mean with ± one standard deviation over seeds.",
             "ica" => "Top-layer probe test error against P, one line per network widths: the seed mean with ± one standard deviation over seeds; dashed: the threshold.",
             "sensitivity" => $"Synonymic sensitivity ({drawing.Options.Definition ?? "sens-distance"}) against P, one panel per RHM level and one colour per layer: the seed mean with ± one standard deviation over seeds; a layer that has learnt a level falls towards 0.",
             _ => drawing.Figure,
