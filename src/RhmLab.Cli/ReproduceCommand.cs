@@ -59,14 +59,15 @@ internal static class ReproduceCommand
                 }
                 foreach (var path in Reproduction.Draw(preset, folder, outDir, stderr)) stdout.WriteLine($"  wrote {path}");
             }
-            // Every figure with runs in this folder gets its section and verdict, including those reproduced before.
+            // Every figure with runs in this folder gets its section and verdict, including those reproduced before;
+            // the records are read once, and each figure takes those under its own folder.
+            var set = RecordReader.Read(outDir, stderr);
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
             foreach (var preset in Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)))
             {
-                string folder = Path.Combine(outDir, preset.Folder);
-                if (!Directory.Exists(folder)) continue;
-                var records = RecordReader.Read(folder, TextWriter.Null).Records;
+                string folder = Path.GetFullPath(Path.Combine(outDir, preset.Folder)) + Path.DirectorySeparatorChar;
+                var records = set.Records.Where(r => Path.GetFullPath(r.Path).StartsWith(folder, StringComparison.Ordinal)).ToList();
                 if (records.Count == 0) continue;
                 var (section, verdict) = Reproduction.Section(preset, records);
                 sections.Add(section);
@@ -77,9 +78,8 @@ internal static class ReproduceCommand
             JsonArray? existing = null;
             try { existing = File.Exists(claimsPath) ? JsonNode.Parse(File.ReadAllText(claimsPath)) as JsonArray : null; }
             catch (JsonException) { stderr.WriteLine($"reproduce: {claimsPath} was not valid JSON; it is rewritten"); }
-            AtomicFile.WriteAllText(claimsPath, Claims.Merge(existing, verdicts).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+            AtomicFile.WriteAllText(claimsPath, Claims.FileText(Claims.Merge(existing, verdicts)));
             stdout.WriteLine($"wrote {claimsPath} ({verdicts.Count} figure(s) checked)");
-            var set = RecordReader.Read(outDir, stderr);
             string report = Path.Combine(outDir, "report.html");
             AtomicFile.WriteAllText(report, HtmlReport.Build(set, new FigureOptions(), sections));
             stdout.WriteLine($"wrote {report} ({set.Records.Count} run record(s))");

@@ -98,7 +98,7 @@ public static class HtmlReport
                 sb.Append("</ul>\n");
             }
             sb.Append("<details><summary>numbers of the verdict</summary><pre>")
-              .Append(H(s.Numbers.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })))
+              .Append(H(s.Numbers.ToJsonString(Json.Readable)))
               .Append("</pre></details>\n</section>\n");
         }
     }

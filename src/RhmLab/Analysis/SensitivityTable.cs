@@ -21,6 +21,13 @@ public sealed class SensitivityTable
     /// <summary>Values[row][column]; NaN where undefined (collapsed representation).</summary>
     public required double[][] Values { get; init; }
 
+    /// <summary>S[layer][level], or NaN where the table has no such layer or level.</summary>
+    public double At(int layer, int level)
+    {
+        int row = Array.IndexOf(Layers, layer), column = Array.IndexOf(Levels, level);
+        return row < 0 || column < 0 ? double.NaN : Values[row][column];
+    }
+
     /// <summary>Parses the <c>sensitivity</c> field; empty when absent.</summary>
     public static IReadOnlyList<SensitivityTable> ParseAll(JsonNode? node)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using RhmLab.Analysis;
+using RhmLab.Analysis.Figures;
 
 namespace RhmLab.Paper;
 
@@ -60,6 +61,9 @@ public static class Claims
             _ => new ClaimVerdict(preset.Id, preset.Claim, Inconclusive, "no criterion", "no criterion is defined for this figure", new JsonObject()),
         };
     }
+
+    /// <summary>The text of <c>claims.json</c>: indented, readable.</summary>
+    public static string FileText(JsonArray claims) => (claims ?? throw new ArgumentNullException(nameof(claims))).ToJsonString(Json.Readable) + "\n";
 
     /// <summary>Writes the verdicts into <c>claims.json</c>, keeping the entries of figures not checked this time.</summary>
     public static JsonArray Merge(JsonArray? existing, IEnumerable<ClaimVerdict> verdicts)
@@ -123,7 +127,8 @@ public static class Claims
         int compared = 0;
         foreach (var g in analysis.Groups.Where(g => g.Group.Rule == rule))
         {
-            var bp = analysis.Groups.FirstOrDefault(b => b.Group.Rule == "bp" && b.Group.TaskKey == g.Group.TaskKey);
+            // The analysis has already paired each group with BP's on the same task (PStarGroupResult.Bp).
+            var bp = g.Bp is null ? null : analysis.Groups.FirstOrDefault(b => ReferenceEquals(b.Group, g.Bp));
             rows.Add(new JsonObject
             {
                 ["configuration"] = g.Group.ConfigLabel, ["d_star"] = g.Group.DStar, ["pstar"] = g.Estimate.ToJson(),
@@ -243,7 +248,7 @@ public static class Claims
             var row = new JsonArray();
             for (int l = 1; l <= depth; l++)
             {
-                double s = Mean(at.Select(t => Value(t, k, l)));
+                double s = Mean(at.Select(t => t.At(k, l)));
                 row.Add(Num(s));
                 if (k < l) continue;
                 if (s >= SensitiveLevel) { verdict = Worst(verdict, Fails); reasons.Add(Text($"layer {k} to level {l}: {s:0.##}")); }
@@ -254,22 +259,14 @@ public static class Claims
         var numbers = new JsonObject { ["train"] = p, ["seeds"] = at.Count, ["distance_sensitivity_layer_by_level"] = matrix };
         return new(preset.Id, preset.Claim, verdict, criterion, reasons.Count > 0 ? string.Join("; ", reasons) : "every layer invariant to the levels at and below it", numbers);
 
-        static double Value(SensitivityTable t, int layer, int level)
-        {
-            int row = Array.IndexOf(t.Layers, layer), col = Array.IndexOf(t.Levels, level);
-            return row < 0 || col < 0 ? double.NaN : t.Values[row][col];
-        }
     }
 
     private static string Worst(string a, string b) => a == Fails || b == Fails ? Fails : a == Inconclusive || b == Inconclusive ? Inconclusive : Holds;
 
-    private static double Mean(IEnumerable<double> xs)
-    {
-        var finite = xs.Where(double.IsFinite).ToArray();
-        return finite.Length == 0 ? double.NaN : finite.Average();
-    }
+    private static double Mean(IEnumerable<double> xs) => FigureData.MeanSd(xs).Mean;
 
-    private static JsonNode? Num(double x) => double.IsFinite(x) ? JsonValue.Create(Math.Round(x, 6)) : null;
+    // Six decimals are more than any verdict reads and keep claims.json legible.
+    private static JsonNode? Num(double x) => Json.Num(Math.Round(x, 6));
 
     private static string Text(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -76,12 +76,13 @@ public class ClaimsTests
         };
     }
 
+    /// <summary>S[k][l]: rows are layers 1..3, columns levels 1..3; invariant (0.05) where k >= l, sensitive above.</summary>
+    private static readonly double[,] Learnt = { { 0.05, 0.9, 0.9 }, { 0.05, 0.05, 0.9 }, { 0.05, 0.05, 0.05 } };
+
     [Fact]
     public void Fig11HoldsWhenEveryLayerIsInvariantToTheLevelsAtAndBelowIt()
     {
-        // S[k][l]: rows are layers 1..3, columns levels 1..3; invariant (0.05) where k >= l, sensitive above.
-        var learnt = new[,] { { 0.05, 0.9, 0.9 }, { 0.05, 0.05, 0.9 }, { 0.05, 0.05, 0.05 } };
-        var runs = new[] { 1, 2, 3 }.Select(s => Run("clapp", 300, s, 0.01, depth: 3, sensitivity: [Table(learnt)]));
+        var runs = new[] { 1, 2, 3 }.Select(s => Run("clapp", 300, s, 0.01, depth: 3, sensitivity: [Table(Learnt)]));
         var v = Check("fig11", runs);
         Assert.Equal("holds", v.Verdict);
         Assert.Equal(0.9, (double)v.Numbers["distance_sensitivity_layer_by_level"]![0]![1]!, 9);
@@ -101,9 +102,8 @@ public class ClaimsTests
     [Fact]
     public void Fig11UsesOnlyTheLargestP()
     {
-        var learnt = new[,] { { 0.05, 0.9, 0.9 }, { 0.05, 0.05, 0.9 }, { 0.05, 0.05, 0.05 } };
         var early = new[,] { { 0.7, 0.9, 0.9 }, { 0.7, 0.7, 0.9 }, { 0.7, 0.7, 0.7 } };
-        var runs = new[] { Run("clapp", 30, 1, 0.5, depth: 3, sensitivity: [Table(early)]), Run("clapp", 300, 1, 0.01, depth: 3, sensitivity: [Table(learnt)]) };
+        var runs = new[] { Run("clapp", 30, 1, 0.5, depth: 3, sensitivity: [Table(early)]), Run("clapp", 300, 1, 0.01, depth: 3, sensitivity: [Table(Learnt)]) };
         Assert.Equal("holds", Check("fig11", runs).Verdict);
         Assert.Equal("fails", Check("fig11", runs.Take(1)).Verdict);
     }

@@ -37,24 +37,36 @@ public static class DepthFigure
                 xs.Add(k); ys.Add(mean); es.Add(sd);
             }
             if (xs.Count == 0) continue;
-            var color = PlotStyle.ColorOf(series);
             int seeds = at.Select(r => r.Seed).Distinct().Count();
-            FigureData.LineWithErrors(plot, xs.ToArray(), ys.ToArray(), es.ToArray(), color,
-                $"{legend[g]} P={p.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledCircle, PlotStyle.PatternOf(series));
-            if (xs[0] == 0)
-            {
-                var star = plot.Add.Marker(0, ys[0], MarkerShape.Asterisk, 16, color);
-                star.LineWidth = 2;
-            }
+            Line(plot, series++, xs, ys, es, $"{legend[g]} P={p.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledCircle, allY);
             maxLayer = Math.Max(maxLayer, layers);
-            allY.AddRange(ys.Zip(es, (y, e) => y + e));
-            allY.AddRange(ys.Zip(es, (y, e) => y - e));
-            series++;
         }
         if (series == 0)
             throw new InvalidDataException(o.Train is long t ? $"no runs with P = {t.ToString(ci)}" : "no runs with probe errors");
-        FigureData.ThresholdLines(plot, groups.Select(g => g.Nc), o.ThresholdFraction);
-        allY.AddRange(groups.Select(g => o.ThresholdFraction * g.ChanceError));
+        return Finish(plot, groups.Select(g => g.Nc), allY, maxLayer, o);
+    }
+
+    /// <summary>One line of layer errors, with the raw input (x = 0) marked by an asterisk as in the paper.</summary>
+    private static void Line(Plot plot, int series, List<double> xs, List<double> ys, List<double> es, string label, MarkerShape marker, List<double> allY)
+    {
+        var color = PlotStyle.ColorOf(series);
+        FigureData.LineWithErrors(plot, xs.ToArray(), ys.ToArray(), es.ToArray(), color, label, marker, PlotStyle.PatternOf(series));
+        if (xs[0] == 0)
+        {
+            var star = plot.Add.Marker(0, ys[0], MarkerShape.Asterisk, 16, color);
+            star.LineWidth = 2;
+        }
+        allY.AddRange(ys.Zip(es, (y, e) => y + e));
+        allY.AddRange(ys.Zip(es, (y, e) => y - e));
+    }
+
+    /// <summary>Threshold lines, one tick per layer (0 = the input), axes and legend.</summary>
+    private static Figure Finish(Plot plot, IEnumerable<int> ncs, List<double> allY, int maxLayer, FigureOptions o)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var classes = ncs.ToList();
+        FigureData.ThresholdLines(plot, classes, o.ThresholdFraction);
+        allY.AddRange(classes.Select(nc => o.ThresholdFraction * (1 - 1.0 / nc)));
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int k = 0; k <= maxLayer; k++) ticks.AddMajor(k, k == 0 ? "0 (input)" : k.ToString(ci));
         plot.Axes.Bottom.TickGenerator = ticks;
@@ -97,30 +109,12 @@ public static class DepthFigure
                 xs.Add(k); ys.Add(mean); es.Add(sd);
                 maxLayer = Math.Max(maxLayer, k);
             }
-            var color = PlotStyle.ColorOf(series);
             int seeds = at.Select(r => r.Seed).Distinct().Count();
             string name = (manyRules ? f.Key.Rule + " " : "") + $"nc={f.Key.Nc} m={f.Key.M} v={f.Key.V} L={f.Key.L}";
-            FigureData.LineWithErrors(plot, xs.ToArray(), ys.ToArray(), es.ToArray(), color,
-                $"{name} P={train.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledSquare, PlotStyle.PatternOf(series));
-            if (xs[0] == 0)
-            {
-                var star = plot.Add.Marker(0, ys[0], MarkerShape.Asterisk, 16, color);
-                star.LineWidth = 2;
-            }
-            allY.AddRange(ys.Zip(es, (y, e) => y + e));
-            allY.AddRange(ys.Zip(es, (y, e) => y - e));
-            series++;
+            Line(plot, series++, xs, ys, es, $"{name} P={train.ToString(ci)} ({seeds} seed{(seeds == 1 ? "" : "s")})", MarkerShape.FilledSquare, allY);
         }
         if (series == 0)
             throw new InvalidDataException("no RHM has networks of two or more depths at one P (the separate-networks reading needs runs that differ in layers)");
-        FigureData.ThresholdLines(plot, families.Select(f => f.Key.Nc), o.ThresholdFraction);
-        allY.AddRange(families.Select(f => o.ThresholdFraction * (1 - 1.0 / f.Key.Nc)));
-        var ticks = new ScottPlot.TickGenerators.NumericManual();
-        for (int k = 0; k <= maxLayer; k++) ticks.AddMajor(k, k == 0 ? "0 (input)" : k.ToString(ci));
-        plot.Axes.Bottom.TickGenerator = ticks;
-        plot.Axes.SetLimitsX(-0.3, maxLayer + 0.3);
-        PlotStyle.LinearY(plot, allY.Append(0.0), floor: 0);
-        PlotStyle.LegendRight(plot);
-        return new Figure { Panels = [plot], Width = o.Width ?? 1200, Height = o.Height ?? 620 };
+        return Finish(plot, families.Select(f => f.Key.Nc), allY, maxLayer, o);
     }
 }

@@ -50,7 +50,7 @@ public static class SensitivityFigure
                     // The readout of a self-supervised or unsupervised network is never trained: a frozen random
                     // projection of the top layer, so its "logits" row says nothing about learning and is left out.
                     if (k == g.First.L + 1 && RuleCatalog.Find(g.Rule) is { Kind: not RuleKind.Supervised }) continue;
-                    var points = g.Runs.Select(r => (r.Train, S: Value(Table(r, definition), k, level)))
+                    var points = g.Runs.Select(r => (r.Train, S: Table(r, definition)?.At(k, level) ?? double.NaN))
                         .Where(x => double.IsFinite(x.S))
                         .GroupBy(x => x.Train).OrderBy(x => x.Key)
                         .Select(x => (P: (double)x.Key, Stats: FigureData.MeanSd(x.Select(y => y.S)))).ToList();
@@ -103,10 +103,4 @@ public static class SensitivityFigure
 
     private static SensitivityTable? Table(RunRecord r, string definition) => r.Sensitivity.FirstOrDefault(t => t.Definition == definition);
 
-    private static double Value(SensitivityTable? t, int layer, int level)
-    {
-        if (t == null) return double.NaN;
-        int i = Array.IndexOf(t.Layers, layer), j = Array.IndexOf(t.Levels, level);
-        return i < 0 || j < 0 ? double.NaN : t.Values[i][j];
-    }
 }
