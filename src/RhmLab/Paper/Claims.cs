@@ -91,19 +91,15 @@ public static class Claims
         var byRule = records.Where(r => double.IsFinite(r.NetworkTestError)).GroupBy(r => r.Rule, StringComparer.Ordinal).ToList();
         double chance = records.Count > 0 ? records[0].ChanceError : double.NaN;
         numbers["chance"] = Num(chance);
+        // Seed means at each rule's largest P; the verdict reads these, claims.json their rounded copies.
+        var mean = byRule.ToDictionary(g => g.Key, g => AtLargestP(g).Average(r => r.NetworkTestError), StringComparer.Ordinal);
         var errors = new JsonObject();
-        foreach (var g in byRule)
-        {
-            long p = g.Max(r => r.Train);
-            errors[g.Key] = Num(g.Where(r => r.Train == p).Average(r => r.NetworkTestError));
-        }
+        foreach (var (rule, error) in mean) errors[rule] = Num(error);
         numbers["network_test_error"] = errors;
-        var bp = byRule.FirstOrDefault(g => g.Key == "bp");
-        if (bp is null || byRule.Count < 2)
+        if (!mean.TryGetValue("bp", out double bpError) || mean.Count < 2)
             return new(preset.Id, preset.Claim, Inconclusive, criterion, "BP or the feedback rules have no runs", numbers);
         double threshold = 0.1 * chance;
-        double bpError = (double)errors["bp"]!;
-        var others = byRule.Where(g => g.Key != "bp").Select(g => (Rule: g.Key, Error: (double)errors[g.Key]!)).ToList();
+        var others = mean.Where(kv => kv.Key != "bp").Select(kv => (Rule: kv.Key, Error: kv.Value)).ToList();
         if (bpError > threshold)
             return new(preset.Id, preset.Claim, Fails, criterion, Text($"BP's error {bpError:0.###} is above the threshold {threshold:0.###}"), numbers);
         var learning = others.Where(o => o.Error <= threshold).Select(o => o.Rule).ToList();
@@ -172,8 +168,8 @@ public static class Claims
         var configs = records.Where(r => r.ProbeErrors.Length > 0 && r.ProbeErrors.Length >= r.L).GroupBy(r => (r.Rule, r.Nc, r.M, r.V, r.L, Layers: r.ProbeErrors.Length)).ToList();
         foreach (var c in configs)
         {
-            long p = c.Max(r => r.Train);
-            var at = c.Where(r => r.Train == p).ToList();
+            var at = AtLargestP(c).ToList();
+            long p = at[0].Train;
             double chance = at[0].ChanceError;
             double input = Mean(at.Select(r => r.InputProbeError));
             var layers = Enumerable.Range(0, c.Key.Layers).Select(k => Mean(at.Select(r => r.ProbeErrors[k]))).ToArray();
@@ -237,8 +233,9 @@ public static class Claims
         string criterion = Text($"at the largest P (seed means of the distance sensitivity, hidden layers k = 1..L, levels l = 1..L): holds if every S[k][l] with k ≥ l is at most {InvariantLevel}; fails if one is at least {SensitiveLevel}");
         var runs = records.Where(r => r.Sensitivity.Any(t => t.Definition == "sens-distance")).ToList();
         if (runs.Count == 0) return new(preset.Id, preset.Claim, Inconclusive, criterion, "no runs with sensitivities", new JsonObject());
-        long p = runs.Max(r => r.Train);
-        var at = runs.Where(r => r.Train == p).Select(r => r.Sensitivity.First(t => t.Definition == "sens-distance")).ToList();
+        var largest = AtLargestP(runs).ToList();
+        long p = largest[0].Train;
+        var at = largest.Select(r => r.Sensitivity.First(t => t.Definition == "sens-distance")).ToList();
         int depth = runs[0].L;
         var matrix = new JsonArray();
         string verdict = Holds;
@@ -259,6 +256,14 @@ public static class Claims
         var numbers = new JsonObject { ["train"] = p, ["seeds"] = at.Count, ["distance_sensitivity_layer_by_level"] = matrix };
         return new(preset.Id, preset.Claim, verdict, criterion, reasons.Count > 0 ? string.Join("; ", reasons) : "every layer invariant to the levels at and below it", numbers);
 
+    }
+
+    /// <summary>The runs at the largest P among <paramref name="runs"/> (never empty for non-empty runs).</summary>
+    private static IEnumerable<RunRecord> AtLargestP(IEnumerable<RunRecord> runs)
+    {
+        var list = runs.ToList();
+        long p = list.Max(r => r.Train);
+        return list.Where(r => r.Train == p);
     }
 
     private static string Worst(string a, string b) => a == Fails || b == Fails ? Fails : a == Inconclusive || b == Inconclusive ? Inconclusive : Holds;
