@@ -216,7 +216,7 @@ public static class Reproduction
         // network whose depth matches L, and separate CLAPP networks trained with 1..L−1 layers (the full-depth one is
         // the first plan's run). The separate networks get one seed: for a layer-local rule they equal the lower layers
         // of the full network with the same seed (LayerLocalityTests), so they check that identity at scale rather
-        // than add information, and three seeds would put the paper preset above its 48 core-hour goal.
+        // than add information; SeparateDepths says why the paper scale keeps one depth.
         var plans = new List<JsonObject>();
         var configs = paper ? new[] { (3, 5), (6, 4), (8, 3) } : new[] { (4, 2), (4, 3) };
         foreach (var (nmv, depth) in configs)
@@ -316,7 +316,8 @@ public static class Reproduction
                 ? "Separate networks: the top-layer ridge probe test error of CLAPP networks trained with 1, 2, …, L layers (0 = the raw input, marked *), one line per RHM, the seed mean with ± one standard deviation over seeds."
                 : "One network: the ridge probe test error of each layer of a network of depth L (0 = the raw input, marked *), one line per RHM at its largest P, the seed mean with ± one standard deviation over seeds.",
             "ica" => "Top-layer probe test error against P, one line per network widths: the seed mean with ± one standard deviation over seeds; dashed: the threshold.",
-            "sensitivity" => $"Synonymic sensitivity ({drawing.Options.Definition ?? "sens-distance"}) against P, one panel per RHM level and one colour per layer: the seed mean with ± one standard deviation over seeds; a layer that has learnt a level falls towards 0.",
+            "sensitivity" => $"Synonymic sensitivity ({drawing.Options.Definition ?? "sens-distance"}) against P, one panel per RHM level and one colour per layer: the seed mean with ± one standard deviation over seeds; "
+                + (drawing.Options.Definition == "sens-correlation" ? "the ratio rises as a layer becomes invariant to a level." : "a layer that has learnt a level falls towards 0."),
             _ => drawing.Figure,
         };
     }
