@@ -123,7 +123,7 @@ public static class CostModel
         }
         if (c.Sensitivity) eval += 4.0 * run.Rhm.Depth * c.SensitivityReference * forward * layers.Length;
         double trainFlops = steps * stepFlops;
-        if (run.Unsupervised) trainFlops = IcaFlops(layers, p, c.IcaMaxPatches);
+        if (run.Unsupervised) trainFlops = IcaFlops(layers, p, c.IcaMaxPatches, c.IcaOvercomplete == "rica");
         double icaFixed = run.Unsupervised ? IcaSecondsPerLayer * layers.Length : 0;
         double rate = calibration.GflopsPerSecond * 1e9;
         // Steps of the CLAPP family carry more than their products (pairing, masks, the score's small terms): the
@@ -169,15 +169,21 @@ public static class CostModel
         return f;
     }
 
-    /// <summary>Layer-wise ICA: whitening and about 100 fixed-point iterations over each layer's (subsampled) patches.</summary>
-    private static double IcaFlops(IReadOnlyList<LayerShape> layers, long train, int maxPatches)
+    /// <summary>
+    /// Layer-wise ICA: whitening and about 100 fixed-point iterations over each layer's (subsampled) patches; under
+    /// <c>rica</c>, about 300 L-BFGS evaluations of four products [patches × rank × H] each (the quick Fig. 6 used
+    /// 65–400), with the rank taken as the fan-in.
+    /// </summary>
+    private static double IcaFlops(IReadOnlyList<LayerShape> layers, long train, int maxPatches, bool rica)
     {
         double f = 0;
         foreach (var l in layers)
         {
             double patches = Math.Min((double)train * l.Positions, maxPatches);
             int comps = Math.Min(l.Width, l.FanIn);
-            f += 2 * patches * l.FanIn * l.FanIn + 100 * 4 * patches * l.FanIn * comps;
+            f += 2 * patches * l.FanIn * l.FanIn + (rica
+                ? 300 * 4 * 2 * patches * l.FanIn * (double)l.Width
+                : 100 * 4 * patches * l.FanIn * comps);
         }
         return f;
     }

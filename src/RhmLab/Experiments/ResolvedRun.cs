@@ -100,6 +100,8 @@ public sealed class ResolvedRun
         }
         if (Unsupervised && Network.Bias == BiasMode.None)
             throw new ArgumentException("bias: the ica rule needs a bias (per-channel or per-position) to centre the patches");
+        if (c.IcaRicaLambda != new RunConfig().IcaRicaLambda && c.IcaOvercomplete != "rica")
+            throw new ArgumentException($"ica-rica-lambda: applies only with ica-overcomplete = rica (ica-overcomplete = {c.IcaOvercomplete})");
         if (c.Sensitivity && Test < 2) throw new ArgumentException($"sensitivity: needs a test set of at least 2 data (test = {Test})");
     }
 
@@ -250,6 +252,7 @@ public sealed class ResolvedRun
         WpredDecay = Config.WpredDecay,
         WpredRadius = Config.WpredRadius,
         StandardizeEpsilon = Config.NcStdEps,
+        EmaDecay = Config.EmaTau,
         VarianceWeight = Config.NcVariance,
         CovarianceWeight = Config.NcCovariance,
     };
@@ -271,7 +274,14 @@ public sealed class ResolvedRun
     public LayerwiseIcaOptions IcaOptions => new()
     {
         MaxPatches = Config.IcaMaxPatches,
-        WidthMode = Config.IcaOvercomplete == "restarts" ? IcaWidthMode.Restarts : IcaWidthMode.Cap,
+        WidthMode = Config.IcaOvercomplete switch
+        {
+            "restarts" => IcaWidthMode.Restarts,
+            "rica" => IcaWidthMode.Reconstruction,
+            "cap" => IcaWidthMode.Cap,
+            var other => throw new ArgumentException($"ica-overcomplete: unknown value '{other}' (expected cap, restarts or rica)"),
+        },
+        RicaSparsity = Config.IcaRicaLambda,
     };
 
     /// <summary>Sampling options with the stream seeds.</summary>

@@ -50,7 +50,7 @@ public static class RuleCatalog
     private static readonly string[] ChainOptions = ["loss", "fa-readout-feedback"];
     private static readonly string[] ClappOptions = ["clapp-mode", "clapp-pairing", "clapp-combine", "wpred", "wpred-init", "rep", "negatives"];
     private static readonly string[] ClappNoNegativesOptions =
-        [.. ClappOptions, "anti-collapse", "wpred-decay", "wpred-radius", "nc-std-eps", "nc-variance", "nc-covariance"];
+        [.. ClappOptions, "anti-collapse", "wpred-decay", "wpred-radius", "nc-std-eps", "ema-tau", "nc-variance", "nc-covariance"];
 
     private static readonly Lock Gate = new();
     private static readonly List<RuleDefinition> Rows =
@@ -94,7 +94,7 @@ public static class RuleCatalog
             r => new NonContrastiveRule<float>("lpl", NonContrastiveLoss.Lpl, r.Representation, false, sgPast: r.Config.LplPull == "sg-past")),
         new("e2e-lpl", RuleKind.SelfSupervised, "non-contrastive", "end-to-end LPL", ["rep", "lpl-pull"],
             r => new NonContrastiveRule<float>("e2e-lpl", NonContrastiveLoss.Lpl, r.Representation, true, sgPast: r.Config.LplPull == "sg-past"), EndToEnd: true),
-        new("ica", RuleKind.Unsupervised, "ica", "layer-wise ICA: each layer's weights from FastICA on its input patches", ["ica-max-patches", "ica-overcomplete", "ica-nonlin"],
+        new("ica", RuleKind.Unsupervised, "ica", "layer-wise ICA: each layer's weights from FastICA (or reconstruction ICA) on its input patches", ["ica-max-patches", "ica-overcomplete", "ica-rica-lambda", "ica-nonlin"],
             r => new LayerwiseIcaRule<float>(r.IcaOptions)),
     ];
 

@@ -199,6 +199,9 @@ public sealed class RunConfig
     /// <summary>r of the normalized anti-collapse component.</summary>
     [RunOption("wpred-radius", "r of the normalized anti-collapse component: W_pred is rescaled to Frobenius norm r*sqrt(n)", Min = 0, MinExclusive = true)]
     public double WpredRadius { get; set; } = 1;
+    /// <summary>τ of the ema-target anti-collapse component.</summary>
+    [RunOption("ema-tau", "Decay of the ema-target anti-collapse component: the target network keeps this fraction of itself at every step (BYOL's tau)", Min = 0, Max = 1, MaxExclusive = true)]
+    public double EmaTau { get; set; } = 0.99;
     /// <summary>ε of the standardized anti-collapse component.</summary>
     [RunOption("nc-std-eps", "Epsilon of the standardized anti-collapse component: (z - mean)/sqrt(var + eps)", Min = 0, MinExclusive = true)]
     public double NcStdEps { get; set; } = 1;
@@ -220,9 +223,12 @@ public sealed class RunConfig
     /// <summary>Layer-wise ICA: patches per layer above which they are subsampled uniformly.</summary>
     [RunOption("ica-max-patches", "Layer-wise ICA: subsample each layer's patches to at most this many", Min = 1)]
     public int IcaMaxPatches { get; set; } = 200_000;
-    /// <summary>Layer-wise ICA with more units than the patches' rank: cap or restarts.</summary>
-    [RunOption("ica-overcomplete", "Layer-wise ICA with more units than the patch rank: cap (dead units beyond the rank) or restarts (concatenated fits); expand is not implemented", Choices = ["cap", "restarts"])]
+    /// <summary>Layer-wise ICA with more units than the patches' rank: cap, restarts or rica.</summary>
+    [RunOption("ica-overcomplete", "Layer-wise ICA with more units than the patch rank: cap (FastICA; dead units beyond the rank), restarts (concatenated FastICA fits) or rica (reconstruction ICA, overcomplete; Le et al. 2011); expand is not implemented", Choices = ["cap", "restarts", "rica"])]
     public string IcaOvercomplete { get; set; } = "cap";
+    /// <summary>Reconstruction ICA's sparsity weight λ.</summary>
+    [RunOption("ica-rica-lambda", "Layer-wise ICA under ica-overcomplete = rica: weight λ of the log-cosh sparsity against the reconstruction cost", Min = 0)]
+    public double IcaRicaLambda { get; set; } = 0.1;
     /// <summary>Layer-wise ICA nonlinearity: relu (abs and relu-pm are not implemented).</summary>
     [RunOption("ica-nonlin", "Layer-wise ICA nonlinearity: the network's ReLU (abs and relu-pm of ALGORITHMS.md are not implemented)", Choices = ["relu"])]
     public string IcaNonlin { get; set; } = "relu";

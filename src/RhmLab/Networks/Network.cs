@@ -60,6 +60,24 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         Readout = Gaussian(rng, top * Classes, 1.0);
     }
 
+    // A network with the source's shapes and copies of its parameters.
+    private Network(Network<T> source)
+    {
+        Config = source.Config;
+        _mm = source._mm;
+        Vocabulary = source.Vocabulary;
+        InputLength = source.InputLength;
+        Classes = source.Classes;
+        Layers = source.Layers;
+        ReadoutMultiplier = source.ReadoutMultiplier;
+        Weights = source.Weights.Select(w => (T[])w.Clone()).ToArray();
+        Biases = source.Biases.Select(b => (T[])b.Clone()).ToArray();
+        Readout = (T[])source.Readout.Clone();
+    }
+
+    /// <summary>A second network with this one's shapes and a copy of its current parameters (a BYOL target network).</summary>
+    public Network<T> Copy() => new(this);
+
     private static T[] Gaussian(Rng rng, int n, double std)
     {
         var a = new T[n];

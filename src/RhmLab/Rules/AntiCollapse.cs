@@ -34,6 +34,13 @@ public enum NoNegativesMode
     /// rule. The gradient must pass through the mean: treating it as a constant collapsed the top layers.
     /// </summary>
     Centered = 32,
+    /// <summary>
+    /// BYOL-style target network (Grill et al. 2020): the positives' rows come from a copy of the network whose
+    /// parameters follow the online ones as an exponential moving average, θ' ← τθ' + (1 − τ)θ before every step
+    /// (τ = <see cref="ClappOptions.EmaDecay"/>), and the score u = sg(z')ᵀ W_pred c trains only the context side and
+    /// the predictor, as <see cref="AsymStopGrad"/> does. Layer-local: layer k's target is the target network's layer k.
+    /// </summary>
+    EmaTarget = 64,
 }
 
 /// <summary>Parsing and naming of <see cref="NoNegativesMode"/> combinations.</summary>
@@ -44,6 +51,7 @@ public static class NoNegativesModes
         ("wpred-decay", NoNegativesMode.WpredDecay), ("vicreg-reg", NoNegativesMode.VicregReg),
         ("asym-stopgrad", NoNegativesMode.AsymStopGrad), ("normalized", NoNegativesMode.Normalized),
         ("standardized", NoNegativesMode.Standardized), ("centered", NoNegativesMode.Centered),
+        ("ema-target", NoNegativesMode.EmaTarget),
     ];
 
     /// <summary>The component names, <c>hinge-only</c> first.</summary>

@@ -51,6 +51,8 @@ public sealed record ClappOptions
     /// low-variance units are only centred (not amplified, which lets them die) and high-variance ones are scaled down.
     /// </summary>
     public double StandardizeEpsilon { get; init; } = 1;
+    /// <summary>τ of <see cref="NoNegativesMode.EmaTarget"/>: the target network keeps this fraction of itself at every step.</summary>
+    public double EmaDecay { get; init; } = 0.99;
 
     /// <summary>Whether an anti-collapse component is in force: only without negatives.</summary>
     public bool Has(NoNegativesMode component) => !Negatives && (NoNegatives & component) != 0;
@@ -188,7 +190,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
 
         double loss = 0, posLoss = 0, negLoss = 0, upSum = 0, unSum = 0;
         int active = 0, terms = 0;
-        bool onlyContext = _o.Has(NoNegativesMode.AsymStopGrad);
+        bool onlyContext = _o.Has(NoNegativesMode.AsymStopGrad) || _o.Has(NoNegativesMode.EmaTarget);
         double norm1 = 0, norm2 = 0;
         ReadOnlySpan<T> w1 = sampleNorm ? Rescaled(Predictor.Value, _wEff1, out norm1) : Predictor.Value;
         // Target-side (prediction) term with W₁ = W_pred: u = zᵀ W₁ c.

@@ -19,6 +19,8 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
     private bool[] _hasPos = [], _hasNeg = [];
     private int[] _partner = [], _negative = [];
     private T[][] _triplets = [], _tripletGrads = [];
+    private Network<T>? _target;
+    private ForwardPass<T>? _targetPass;
 
     /// <summary>Creates a CLAPP rule.</summary>
     public ClappRule(string name, ClappOptions options, bool endToEnd = false)
@@ -36,6 +38,9 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
 
     /// <inheritdoc />
     public override IReadOnlyList<Parameter<T>> OwnParameters => _own;
+
+    /// <summary>The target network under the <c>ema-target</c> anti-collapse component, else null.</summary>
+    public Network<T>? TargetNetwork => _target;
 
     /// <summary>The objective of each layer that has one (only the top layer end to end).</summary>
     public IReadOnlyList<ClappObjective<T>> Objectives => _objectives;
@@ -59,6 +64,18 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         _own = _objectives.Where(o => o != null).SelectMany(o => o.Retrodictor is null ? new[] { o.Predictor } : [o.Predictor, o.Retrodictor]).ToArray();
         _hasPos = new bool[anchors];
         _hasNeg = new bool[anchors];
+        bool ema = _options.Has(NoNegativesMode.EmaTarget);
+        if (ema)
+        {
+            _target = network.Copy();
+            _targetPass = _target.CreatePass(context.MaxBatch);
+        }
+        if (ema && !_options.InBatch)
+        {
+            // Triplets with a target network: the positives' block is replaced by the target's rows in a copy.
+            _triplets = network.Layers.Select((l, k) => k >= first ? new T[context.MaxBatch * l.Units] : []).ToArray();
+            _tripletGrads = network.Layers.Select((l, k) => k >= first ? new T[context.MaxBatch * l.Units] : []).ToArray();
+        }
         if (_options.InBatch)
         {
             _partner = new int[anchors];
@@ -88,6 +105,7 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
                 _hasNeg[i] = labels[2 * b + i] >= 0;
             }
         }
+        if (_target != null) FollowAndForwardTarget(pass);
         double total = 0;
         if (!_endToEnd)
         {
@@ -113,6 +131,28 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         stats.Components["anchors_without_positive"] = singles;
     }
 
+    /// <summary>
+    /// θ' ← τθ' + (1 − τ)θ for every weight and bias (the online parameters now hold the previous step's update, so
+    /// the target trails them by one step), then the target network's forward pass of the batch.
+    /// </summary>
+    private void FollowAndForwardTarget(ForwardPass<T> pass)
+    {
+        var target = _target!;
+        T tau = T.CreateTruncating(_options.EmaDecay), rest = T.One - tau;
+        for (int k = 0; k < Net.Depth; k++)
+        {
+            Follow(target.Weights[k], Net.Weights[k]);
+            Follow(target.Biases[k], Net.Biases[k]);
+        }
+        target.Forward(pass.Tokens.AsSpan(0, pass.Batch * Net.InputLength), pass.Batch, _targetPass!);
+
+        void Follow(Span<T> t, ReadOnlySpan<T> online)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(t, tau, t);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(online, rest, t, t);
+        }
+    }
+
     // Layer k's objective on its rows; writes ∂ℓ/∂h^k into HiddenGrads[k] for every row of the pass.
     private double EvaluateLayer(ForwardPass<T> pass, int k, int anchors, StepStats stats)
     {
@@ -120,18 +160,32 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         var hasPos = _hasPos.AsSpan(0, anchors);
         var hasNeg = _hasNeg.AsSpan(0, anchors);
         string prefix = $"layer{k + 1}.";
-        if (!_options.InBatch)
+        if (!_options.InBatch && _target is null)
             return _objectives[k].Evaluate(pass.Post[k].AsSpan(0, pass.Batch * units), anchors, hasPos, hasNeg, HiddenGrads[k], stats, prefix);
+        if (!_options.InBatch)
+        {
+            // Triplets scored against the target network: its rows stand in for the positives, and the positives'
+            // gradient (zero under the stop-gradient) is not passed on.
+            var rows = _triplets[k].AsSpan(0, pass.Batch * units);
+            var rowsGrad = _tripletGrads[k].AsSpan(0, pass.Batch * units);
+            pass.Post[k].AsSpan(0, rows.Length).CopyTo(rows);
+            _targetPass!.Post[k].AsSpan(anchors * units, anchors * units).CopyTo(rows.Slice(anchors * units, anchors * units));
+            double l = _objectives[k].Evaluate(rows, anchors, hasPos, hasNeg, rowsGrad, stats, prefix);
+            rowsGrad.Slice(anchors * units, anchors * units).Clear();
+            rowsGrad.CopyTo(HiddenGrads[k]);
+            return l;
+        }
 
         // The objective scores stacked (anchor, positive, negative) rows: gather them from the batch (a copy, cheap
         // beside the products), then add each block's gradient back to the row it was copied from.
         var h = pass.Post[k].AsSpan(0, anchors * units);
+        var partners = _target is null ? h : _targetPass!.Post[k].AsSpan(0, anchors * units);
         var stacked = _triplets[k].AsSpan(0, 3 * anchors * units);
         var stackedGrad = _tripletGrads[k].AsSpan(0, 3 * anchors * units);
         h.CopyTo(stacked);
         for (int r = 0; r < anchors; r++)
         {
-            h.Slice(_partner[r] * units, units).CopyTo(stacked.Slice((anchors + r) * units, units));
+            partners.Slice(_partner[r] * units, units).CopyTo(stacked.Slice((anchors + r) * units, units));
             h.Slice(_negative[r] * units, units).CopyTo(stacked.Slice((2 * anchors + r) * units, units));
         }
         double loss = _objectives[k].Evaluate(stacked, anchors, hasPos, hasNeg, stackedGrad, stats, prefix);
@@ -140,7 +194,8 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         for (int r = 0; r < anchors; r++)
         {
             var g = grad.Slice(_partner[r] * units, units);
-            System.Numerics.Tensors.TensorPrimitives.Add(g, stackedGrad.Slice((anchors + r) * units, units), g);
+            // A target network's rows are not the online rows: under the stop-gradient nothing flows back to them.
+            if (_target is null) System.Numerics.Tensors.TensorPrimitives.Add(g, stackedGrad.Slice((anchors + r) * units, units), g);
             g = grad.Slice(_negative[r] * units, units);
             System.Numerics.Tensors.TensorPrimitives.Add(g, stackedGrad.Slice((2 * anchors + r) * units, units), g);
         }

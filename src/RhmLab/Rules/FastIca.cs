@@ -203,30 +203,13 @@ public static class FastIca
         rng ??= Rng.ForStream(options.Seed, "ica");
         int d = cols;
 
-        // Whitening (`unit-variance`): K = Λ^(−1/2)·Vᵀ on the top H eigen-directions of the covariance.
-        var (mean, cov) = Covariance(data, rows, cols, mm);
-        var lambda = new double[d];
-        var vecs = new double[d * d];
-        LinearAlgebra.SymmetricEigen(cov, d, lambda, vecs);
-        int rank = RankOf(lambda, options.RankTolerance);
+        var (mean, eigen, rank) = Spectrum(data, rows, cols, options.RankTolerance, mm);
         int requested = options.Components == 0 ? rank : options.Components;
         if (requested > rank && options.Overcomplete == IcaOvercomplete.Error)
             throw new ArgumentException($"FastIca: {requested} components requested but the data have rank {rank}");
         int h = Math.Min(requested, rank);
         if (h == 0) throw new ArgumentException("FastIca: the data have rank 0 (every column is constant)");
-        var k = new double[h * d];
-        for (int i = 0; i < h; i++)
-            TensorPrimitives.Multiply(vecs.AsSpan(i * d, d), 1.0 / Math.Sqrt(lambda[i]), k.AsSpan(i * d, d));
-
-        // Whitened data z = K·(x − mean), rows [N, H], identity covariance over the training data.
-        var z = new double[(long)rows * h];
-        var block = new double[Math.Min(Block, rows) * d];
-        for (int r0 = 0; r0 < rows; r0 += Block)
-        {
-            int br = Math.Min(Block, rows - r0);
-            CrossProducts.Centre(data.Slice(r0 * d, br * d), br, d, mean, block.AsSpan());
-            mm.Gemm(false, true, br, h, d, 1.0, block, d, k, d, 0.0, z.AsSpan(r0 * h, br * h), h);
-        }
+        var (k, z) = Whiten(data, rows, cols, mean, eigen.Values, eigen.Vectors, h, mm);
 
         var w = new double[h * h];
         for (int i = 0; i < w.Length; i++) w[i] = rng.NextGaussian();
@@ -278,31 +261,74 @@ public static class FastIca
         }
 
         // Skewness of each source, E[(Wz)³] (sources have zero mean and unit variance), then the sign convention.
-        var skew = new double[h];
+        var skew = FixSigns(w, h, h, z, rows, options.Sign, mm);
+        var u = new double[h * d];
+        mm.Gemm(false, false, h, d, h, 1.0, w, h, k, d, 0.0, u, d);
+        return new IcaResult(d, requested, rank, h, mean, k, w, u, eigen.Values, iterations, converged, change, skew);
+    }
+
+    /// <summary>The training mean, the covariance's eigen-decomposition (descending) and its numerical rank.</summary>
+    internal static (double[] Mean, (double[] Values, double[] Vectors) Eigen, int Rank) Spectrum<T>(ReadOnlySpan<T> data,
+        int rows, int cols, double rankTolerance, IMatMul mm) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (mean, cov) = Covariance(data, rows, cols, mm);
+        var values = new double[cols];
+        var vectors = new double[cols * cols];
+        LinearAlgebra.SymmetricEigen(cov, cols, values, vectors);
+        return (mean, (values, vectors), RankOf(values, rankTolerance));
+    }
+
+    /// <summary>
+    /// Whitening (`unit-variance`) on the top h covariance directions: K = Λ^(−1/2)·Vᵀ [h, d], and the whitened
+    /// data z = K·(x − mean) as rows [N, h], with identity covariance over the training data.
+    /// </summary>
+    internal static (double[] K, double[] Z) Whiten<T>(ReadOnlySpan<T> data, int rows, int d, double[] mean,
+        double[] lambda, double[] vecs, int h, IMatMul mm) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var k = new double[h * d];
+        for (int i = 0; i < h; i++)
+            TensorPrimitives.Multiply(vecs.AsSpan(i * d, d), 1.0 / Math.Sqrt(lambda[i]), k.AsSpan(i * d, d));
+        var z = new double[(long)rows * h];
+        var block = new double[Math.Min(Block, rows) * d];
         for (int r0 = 0; r0 < rows; r0 += Block)
         {
             int br = Math.Min(Block, rows - r0);
-            var sb = s.AsSpan(0, br * h);
-            mm.Gemm(false, true, br, h, h, 1.0, z.AsSpan(r0 * h, br * h), h, w, h, 0.0, sb, h);
+            CrossProducts.Centre(data.Slice(r0 * d, br * d), br, d, mean, block.AsSpan());
+            mm.Gemm(false, true, br, h, d, 1.0, block, d, k, d, 0.0, z.AsSpan(r0 * h, br * h), h);
+        }
+        return (k, z);
+    }
+
+    /// <summary>
+    /// Skewness E[a_i³] of the sources a = W·z (zero mean, unit variance) over the rows of z [N, h]; under
+    /// `skew-positive` each row of W [H, h] whose skewness is negative is negated, and its skewness with it.
+    /// </summary>
+    internal static double[] FixSigns(double[] w, int components, int h, double[] z, int rows, IcaSign sign, IMatMul mm)
+    {
+        var skew = new double[components];
+        var s = new double[Math.Min(Block, rows) * components];
+        for (int r0 = 0; r0 < rows; r0 += Block)
+        {
+            int br = Math.Min(Block, rows - r0);
+            var sb = s.AsSpan(0, br * components);
+            mm.Gemm(false, true, br, components, h, 1.0, z.AsSpan(r0 * h, br * h), h, w, h, 0.0, sb, components);
             for (int r = 0; r < br; r++)
-                for (int i = 0; i < h; i++)
+                for (int i = 0; i < components; i++)
                 {
-                    double a = sb[r * h + i];
+                    double a = sb[r * components + i];
                     skew[i] += a * a * a;
                 }
         }
-        for (int i = 0; i < h; i++)
+        for (int i = 0; i < components; i++)
         {
             skew[i] /= rows;
-            if (options.Sign == IcaSign.SkewPositive && skew[i] < 0)
+            if (sign == IcaSign.SkewPositive && skew[i] < 0)
             {
                 TensorPrimitives.Negate(w.AsSpan(i * h, h), w.AsSpan(i * h, h));
                 skew[i] = -skew[i];
             }
         }
-        var u = new double[h * d];
-        mm.Gemm(false, false, h, d, h, 1.0, w, h, k, d, 0.0, u, d);
-        return new IcaResult(d, requested, rank, h, mean, k, w, u, lambda, iterations, converged, change, skew);
+        return skew;
     }
 
     /// <summary>W ← (W·Wᵀ)^(−1/2)·W, the closest orthogonal matrix to W (eigenvalues floored like scikit-learn's).</summary>

@@ -12,6 +12,11 @@ public enum IcaWidthMode
     Cap,
     /// <summary><c>restarts</c>: concatenate ⌈H_k/rank⌉ fits from different initialisations, keeping the first H_k components.</summary>
     Restarts,
+    /// <summary>
+    /// <c>rica</c>: reconstruction ICA (<see cref="ReconstructionIca"/>), one fit of H_k components however many the
+    /// patches' rank allows, so that every unit is live and more units change what each one detects.
+    /// </summary>
+    Reconstruction,
 }
 
 /// <summary>Options of the layer-wise ICA rule (ALGORITHMS.md §3.12).</summary>
@@ -28,6 +33,12 @@ public sealed record LayerwiseIcaOptions
 
     /// <summary>FastICA convergence threshold (1e-4).</summary>
     public double Tolerance { get; init; } = 1e-4;
+
+    /// <summary>Under <see cref="IcaWidthMode.Reconstruction"/>: RICA's sparsity weight λ (<c>ica-rica-lambda</c>, 0.1).</summary>
+    public double RicaSparsity { get; init; } = 0.1;
+
+    /// <summary>Under <see cref="IcaWidthMode.Reconstruction"/>: L-BFGS iterations at most (400).</summary>
+    public int RicaMaxIterations { get; init; } = 400;
 }
 
 /// <summary>What was fitted for one layer.</summary>
@@ -140,6 +151,13 @@ public sealed class LayerwiseIcaRule<T> : ILearningRule<T> where T : unmanaged, 
 
         int width = layer.Width;
         var icaOptions = new IcaOptions { Components = width, MaxIterations = _options.MaxIterations, Tolerance = _options.Tolerance };
+        if (_options.WidthMode == IcaWidthMode.Reconstruction)
+        {
+            var rica = new RicaOptions { Components = width, Sparsity = _options.RicaSparsity, MaxIterations = _options.RicaMaxIterations };
+            var single = FitRica(patches, rows, fanIn, rica, rng, net);
+            WriteLayer(net, k, [single], width);
+            return new IcaLayerFit(k + 1, rows, available, single.Rank, width, [single]);
+        }
         var fits = new List<IcaResult> { Fit(patches, rows, fanIn, icaOptions, rng, net) };
         int rank = fits[0].Rank;
         int components = fits[0].Components;
@@ -180,6 +198,15 @@ public sealed class LayerwiseIcaRule<T> : ILearningRule<T> where T : unmanaged, 
             return FastIca.Fit(MemoryMarshal.Cast<T, float>(patches.AsSpan()), rows, cols, options, rng, net.MatMul);
         if (typeof(T) == typeof(double))
             return FastIca.Fit(MemoryMarshal.Cast<T, double>(patches.AsSpan()), rows, cols, options, rng, net.MatMul);
+        throw new NotSupportedException($"ica: element type {typeof(T).Name} is not supported");
+    }
+
+    private static IcaResult FitRica(T[] patches, int rows, int cols, RicaOptions options, Rng rng, Network<T> net)
+    {
+        if (typeof(T) == typeof(float))
+            return ReconstructionIca.Fit(MemoryMarshal.Cast<T, float>(patches.AsSpan()), rows, cols, options, rng, net.MatMul);
+        if (typeof(T) == typeof(double))
+            return ReconstructionIca.Fit(MemoryMarshal.Cast<T, double>(patches.AsSpan()), rows, cols, options, rng, net.MatMul);
         throw new NotSupportedException($"ica: element type {typeof(T).Name} is not supported");
     }
 

@@ -163,6 +163,35 @@ public class LayerwiseIcaTests
     }
 
     [Fact]
+    public void RicaLayersAreOvercompleteWithEveryUnitLive()
+    {
+        // Layer 1's patches have rank 4 (s(v − 1)); under rica all 10 units carry a unit-variance source, where
+        // cap leaves 6 of them dead. The layer still computes exactly its fit's sources.
+        var train = TrainingSet();
+        var (net, rule, _) = Fitted(train, [10, 8], new LayerwiseIcaOptions { WidthMode = IcaWidthMode.Reconstruction });
+        var fit = rule.Fits[0];
+        Assert.Equal(4, fit.Rank);
+        Assert.Equal(10, fit.Components);
+        Assert.Single(fit.Fits);
+        var a = PreActivations(net, train, 1);
+        int rows = a.Length / 10;
+        var patches = new float[rows * net.Layers[0].FanIn];
+        OneHot.Encode(train.TokenData, Rhm.InputLength, Rhm.Vocabulary, patches);
+        var sources = new double[rows * 10];
+        fit.Fits[0].Transform(patches, rows, sources);
+        for (int c = 0; c < 10; c++)
+        {
+            double var = 0, mean = 0;
+            for (int r = 0; r < rows; r++) mean += a[r * 10 + c];
+            mean /= rows;
+            for (int r = 0; r < rows; r++) var += (a[r * 10 + c] - mean) * (a[r * 10 + c] - mean);
+            Assert.True(Math.Abs(var / rows - 1) < 1e-3, $"unit {c}: variance {var / rows}");
+            for (int r = 0; r < rows; r++) Assert.True(Math.Abs(a[r * 10 + c] - sources[r * 10 + c]) < 1e-4);
+        }
+        Assert.Equal(10, rule.Diagnostics()["layer1.ica_components"]);
+    }
+
+    [Fact]
     public void PatchesAreSubsampledReproducibly()
     {
         var train = TrainingSet();
@@ -193,6 +222,8 @@ public class LayerwiseIcaTests
     [InlineData("bias", "none", "bias")]
     [InlineData("ica-nonlin", "abs", "ica-nonlin")]
     [InlineData("ica-max-patches", "0", "ica-max-patches")]
+    [InlineData("ica-rica-lambda", "-1", "ica-rica-lambda")]
+    [InlineData("ica-rica-lambda", "0.3", "ica-rica-lambda")] // without ica-overcomplete = rica
     public void BadIcaOptionsNameTheOption(string key, string value, string field)
     {
         var config = new RunConfig { Rule = "ica" };

@@ -15,6 +15,7 @@ public class NoNegativesModeTests
     [InlineData("standardized+wpred-decay", NoNegativesMode.Standardized | NoNegativesMode.WpredDecay)]
     [InlineData("centered+vicreg-reg+asym-stopgrad", NoNegativesMode.Centered | NoNegativesMode.VicregReg | NoNegativesMode.AsymStopGrad)]
     [InlineData("normalized", NoNegativesMode.Normalized)]
+    [InlineData("centered+ema-target", NoNegativesMode.Centered | NoNegativesMode.EmaTarget)]
     public void ParsesComponents(string text, NoNegativesMode expected) => Assert.Equal(expected, NoNegativesModes.Parse(text));
 
     [Theory]
