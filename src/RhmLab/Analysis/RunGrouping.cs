@@ -103,12 +103,21 @@ public static class RunGrouping
         };
         var optionKeys = groups.SelectMany(g => g.Options.Keys)
             .Where(k => k is not ("rule" or "nc" or "m" or "v" or "s" or "L" or "widths")).Distinct().Order(StringComparer.Ordinal);
-        foreach (var key in optionKeys) parts.Add((key, g => $"{key}={Plain(g.Options.GetValueOrDefault(key, "null"))}"));
-        var differing = parts.Where(p => groups.Select(p.Text).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
+        // A rule's own option (ica-overcomplete, anti-collapse, …) is left out of the labels of rules that do not read it.
+        foreach (var key in optionKeys)
+            parts.Add((key, g => AppliesTo(key, g.Rule) ? $"{key}={Plain(g.Options.GetValueOrDefault(key, "null"))}" : ""));
+        var differing = parts.Where(p => groups.Select(p.Text).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
         var legend = new Dictionary<RunGroup, string>(ReferenceEqualityComparer.Instance);
         foreach (var g in groups)
-            legend[g] = differing.Count == 0 ? g.Rule : string.Join(' ', differing.Select(p => p.Text(g)));
+            legend[g] = differing.Count == 0 ? g.Rule : string.Join(' ', differing.Select(p => p.Text(g)).Where(t => t.Length > 0));
         return legend;
+    }
+
+    // Options that some rule declares as its own apply only to those rules; every other option applies to all.
+    private static bool AppliesTo(string option, string rule)
+    {
+        var readers = Experiments.RuleCatalog.ReadersOf(option);
+        return readers.Count == 0 || readers.Contains(rule) || Experiments.RuleCatalog.Find(rule) is null;
     }
 
     /// <summary>Short text of a configuration: "nc=4 m=4 v=4 L=2 w=16,16".</summary>
@@ -134,7 +143,9 @@ public static class RunGrouping
     }
 
     /// <summary>JSON text without the quotes of a string, for labels.</summary>
-    private static string Plain(string json) => json.Length >= 2 && json[0] == '"' && json[^1] == '"' ? json[1..^1] : json;
+    // A JSON string value as its text: decoded, so that "centered\u002Bema-target" reads centered+ema-target.
+    private static string Plain(string json) =>
+        json.Length >= 2 && json[0] == '"' && json[^1] == '"' ? System.Text.Json.JsonSerializer.Deserialize<string>(json)! : json;
 
     private static string Canonical(SortedDictionary<string, string> opts, Func<string, bool> include)
     {

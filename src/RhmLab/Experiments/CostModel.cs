@@ -171,8 +171,8 @@ public static class CostModel
 
     /// <summary>
     /// Layer-wise ICA: whitening and about 100 fixed-point iterations over each layer's (subsampled) patches; under
-    /// <c>rica</c>, about 300 L-BFGS evaluations of four products [patches × rank × H] each (the quick Fig. 6 used
-    /// 65–400), with the rank taken as the fan-in.
+    /// <c>rica</c>, up to 440 L-BFGS evaluations (400 iterations and their line searches) of four products
+    /// [patches × rank × H] each, with the rank taken as the fan-in (the wider layers of Fig. 6 run to the limit).
     /// </summary>
     private static double IcaFlops(IReadOnlyList<LayerShape> layers, long train, int maxPatches, bool rica)
     {
@@ -182,7 +182,7 @@ public static class CostModel
             double patches = Math.Min((double)train * l.Positions, maxPatches);
             int comps = Math.Min(l.Width, l.FanIn);
             f += 2 * patches * l.FanIn * l.FanIn + (rica
-                ? 300 * 4 * 2 * patches * l.FanIn * (double)l.Width
+                ? 440 * 4 * 2 * patches * l.FanIn * (double)l.Width
                 : 100 * 4 * patches * l.FanIn * comps);
         }
         return f;

@@ -84,6 +84,8 @@ public sealed class ResolvedRun
         Representation = RepresentationModes.Parse(c.Rep);
         AntiCollapse = c.AntiCollapse ?? DefaultAntiCollapse;
         NoNegatives = NoNegativesModes.Parse(AntiCollapse);
+        if (c.EmaTau != new RunConfig().EmaTau && (NoNegatives & NoNegativesMode.EmaTarget) == 0)
+            throw new ArgumentException($"ema-tau: applies only with an anti-collapse that includes ema-target (anti-collapse = {AntiCollapse})");
         NegativeMode = c.Negatives switch
         {
             "random" => NegativeMode.Random,

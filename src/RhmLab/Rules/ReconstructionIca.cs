@@ -118,11 +118,14 @@ public static class ReconstructionIca
                 zb.CopyTo(eb);
                 _mm.Gemm(false, false, br, h, H, 1.0, ab, H, w, h, -1.0, eb, h);       // E = A·W − Z
                 f += 0.5 * TensorPrimitives.SumOfSquares(eb);
-                for (int i = 0; i < tb.Length; i++)
-                {
-                    double x = Math.Abs(ab[i]);
-                    f += _lambda * (x + Math.Log(1 + Math.Exp(-2 * x)) - Math.Log(2)); // log cosh, overflow-free
-                }
+                // Σ log cosh a = Σ |a| + Σ log(1 + e^(−2|a|)) − n·log 2, overflow-free and vectorised (tb is scratch).
+                TensorPrimitives.Abs(ab, tb);
+                double sumAbs = TensorPrimitives.Sum(tb);
+                TensorPrimitives.Multiply(tb, -2.0, tb);
+                TensorPrimitives.Exp(tb, tb);
+                TensorPrimitives.Add(tb, 1.0, tb);
+                TensorPrimitives.Log(tb, tb);
+                f += _lambda * (sumAbs + TensorPrimitives.Sum(tb) - tb.Length * Math.Log(2));
                 TensorPrimitives.Tanh(ab, tb);
                 _mm.Gemm(true, false, H, h, br, 1.0, ab, H, eb, h, 1.0, grad, h);     // += Aᵀ·E
                 _mm.Gemm(true, false, H, h, br, _lambda, tb, H, zb, h, 1.0, grad, h);  // += λ tanh(A)ᵀ·Z

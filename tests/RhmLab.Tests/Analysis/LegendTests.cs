@@ -34,6 +34,20 @@ public class LegendTests
         Assert.DoesNotContain(labels, l => l.Contains("epochs") || l.Contains("sensitivity") || l.Contains("clapp") || l.Contains("L="));
     }
 
+    [Fact]
+    public void ARulesOwnOptionIsNamedOnlyForTheRulesThatReadIt()
+    {
+        // Every record stores every option: CLAPP's says ica-overcomplete = cap, which means nothing for CLAPP.
+        var groups = RunGrouping.Group([
+            Run("clapp", 6, new JsonObject { ["ica-overcomplete"] = "cap", ["anti-collapse"] = null }),
+            Run("ica", 6, new JsonObject { ["ica-overcomplete"] = "rica", ["anti-collapse"] = null }),
+            Run("clapp-pos", 6, new JsonObject { ["ica-overcomplete"] = "cap", ["anti-collapse"] = "centered+ema-target" }),
+            Run("clapp-pos", 6, new JsonObject { ["ica-overcomplete"] = "cap", ["anti-collapse"] = "centered" })]);
+        var legend = RunGrouping.Legend(groups);
+        // ica-overcomplete is the same for the one rule that reads it, so it is not named at all.
+        Assert.Equal(["clapp", "clapp-pos anti-collapse=centered", "clapp-pos anti-collapse=centered+ema-target", "ica"], groups.Select(g => legend[g]).Order());
+    }
+
     private static SensitivityTable Table(int depth) => new()
     {
         Definition = "sens-correlation", Layers = [.. Enumerable.Range(0, depth + 2)], Levels = [.. Enumerable.Range(1, depth)],

@@ -47,6 +47,33 @@ public class NoNegativesModeTests
         Assert.False(ResolvedRun.Resolve(config).ClappOptions(negatives: true).Has(NoNegativesMode.Standardized));
     }
 
+    [Theory]
+    [InlineData("centered", "0.9", "ema-tau")]
+    [InlineData("centered+ema-target", "1", "ema-tau")]
+    [InlineData("centered+ema-target", "-0.1", "ema-tau")]
+    public void EmaTauIsCheckedAndNeedsTheTargetNetwork(string antiCollapse, string tau, string field)
+    {
+        var config = new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 };
+        var e = Assert.Throws<ArgumentException>(() =>
+        {
+            RunOptions.Find("anti-collapse")!.SetText(config, antiCollapse);
+            RunOptions.Find("ema-tau")!.SetText(config, tau);
+            ResolvedRun.Resolve(config);
+        });
+        Assert.StartsWith(field, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheTargetNetworksDecayReachesTheObjective()
+    {
+        var config = new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 };
+        RunOptions.Find("anti-collapse")!.SetText(config, "centered+ema-target");
+        RunOptions.Find("ema-tau")!.SetText(config, "0.9");
+        var o = ResolvedRun.Resolve(config).ClappOptions(negatives: false);
+        Assert.Equal(0.9, o.EmaDecay);
+        Assert.True(o.Has(NoNegativesMode.EmaTarget));
+    }
+
     [Fact]
     public void TheDefaultIsAValidCombination()
     {

@@ -43,7 +43,8 @@ public static class ErrorVsPFigure
                 marker = constant ? MarkerShape.FilledCircle : MarkerShape.FilledTriangleUp;
                 color = constant ? color.Lighten(0.35) : color;
                 label = $"{g.Rule} widths {string.Join(',', g.First.Widths)} ({(constant ? "constant" : "growing")})"
-                    + string.Concat(legend[g].Split(' ').Where(part => part.Contains('=') && !part.StartsWith("w=", StringComparison.Ordinal)).Select(part => " " + part));
+                    + string.Concat(legend[g].Split(' ').Where(part => part.Contains('=') && !part.StartsWith("w=", StringComparison.Ordinal)).Select(part => " " + part))
+                    + $" ({curve.Seeds.Length} seed{(curve.Seeds.Length == 1 ? "" : "s")})";
             }
             FigureData.LineWithErrors(plot, xs, ys, es, color, label, marker, PlotStyle.PatternOf(series));
             allX.AddRange(xs);
