@@ -218,10 +218,12 @@ public static class Reproduction
         // of the full network with the same seed (LayerLocalityTests), so they check that identity at scale rather
         // than add information; SeparateDepths says why the paper scale keeps one depth.
         var plans = new List<JsonObject>();
-        var configs = paper ? new[] { (3, 5), (6, 4), (8, 3) } : new[] { (4, 2), (4, 3) };
+        // Quick: P = 4·n_c·m^L, where CLAPP is past its P* (about 2·n_c·m^L at L = 2, 3·n_c·m^L at L = 3); n_c = m = v
+        // = 6 at L = 2 because P_max = 256 at 4 leaves no test set at that P.
+        var configs = paper ? new[] { (3, 5), (6, 4), (8, 3) } : new[] { (6, 2), (4, 3) };
         foreach (var (nmv, depth) in configs)
         {
-            var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [paper ? 4 : 2]);
+            var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
             JsonObject Fixed() => WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth);
             plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(paper ? 3 : 1) }, Fixed()));
             plans.Add(Plan($"Fig. 5, separate networks: CLAPP with {string.Join(", ", SeparateDepths(depth, paper))} layer(s), n_c = m = v = {nmv}, L = {depth}",
