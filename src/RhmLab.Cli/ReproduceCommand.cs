@@ -68,7 +68,7 @@ internal static class ReproduceCommand
             {
                 string folder = Path.GetFullPath(Path.Combine(outDir, preset.Folder)) + Path.DirectorySeparatorChar;
                 var records = set.Records.Where(r => Path.GetFullPath(r.Path).StartsWith(folder, StringComparison.Ordinal)).ToList();
-                if (records.Count == 0) continue;
+                if (!Reproduction.HasEveryRule(preset, records)) continue;
                 var (section, verdict) = Reproduction.Section(preset, records);
                 sections.Add(section);
                 verdicts.Add(verdict);

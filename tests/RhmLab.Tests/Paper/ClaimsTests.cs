@@ -120,4 +120,16 @@ public class ClaimsTests
         Assert.Equal("holds", (string)merged[0]!["verdict"]!);
         Assert.Equal("fails", (string)merged[1]!["verdict"]!);
     }
+
+    [Fact]
+    public void AFigureSharingAFolderCountsAsReproducedOnlyWithRunsOfEachOfItsRules()
+    {
+        // Figs. 4, 9 and 10 share the P* folder and BP's runs: after `reproduce fig10` it holds BP and clapp-pos only.
+        var folder = new[] { Run("bp", 100, 1, 0.5), Run("clapp-pos", 100, 1, 0.4) };
+        Assert.True(Reproduction.HasEveryRule(Reproduction.Preset("fig10", "quick"), folder));
+        Assert.False(Reproduction.HasEveryRule(Reproduction.Preset("fig4", "quick"), folder));
+        Assert.False(Reproduction.HasEveryRule(Reproduction.Preset("fig10", "quick"), []));
+        // A figure that draws every rule of its folder (no rule list) needs only some runs.
+        Assert.True(Reproduction.HasEveryRule(Reproduction.Preset("fig6", "quick"), [Run("ica", 100, 1, 0.7)]));
+    }
 }
