@@ -71,7 +71,8 @@ public static class RunGrouping
             var (opts, runs) = byKey[key];
             var first = runs[0];
             var distinct = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var k in varying[first.Rule]) distinct[k] = Plain(opts.GetValueOrDefault(k, "null"));
+            foreach (var k in varying[first.Rule])
+                if (Shown(k, opts) is { Length: > 0 } text) distinct[k] = text;
             result.Add(new RunGroup
             {
                 Key = key,
@@ -105,12 +106,41 @@ public static class RunGrouping
             .Where(k => k is not ("rule" or "nc" or "m" or "v" or "s" or "L" or "widths")).Distinct().Order(StringComparer.Ordinal);
         // A rule's own option (ica-overcomplete, anti-collapse, …) is left out of the labels of rules that do not read it.
         foreach (var key in optionKeys)
-            parts.Add((key, g => AppliesTo(key, g.Rule) ? $"{key}={Plain(g.Options.GetValueOrDefault(key, "null"))}" : ""));
+            parts.Add((key, g => AppliesTo(key, g.Rule) && Shown(key, g.Options) is { Length: > 0 } text ? $"{key}={text}" : ""));
         var differing = parts.Where(p => groups.Select(p.Text).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Count() > 1).ToList();
         var legend = new Dictionary<RunGroup, string>(ReferenceEqualityComparer.Instance);
         foreach (var g in groups)
             legend[g] = differing.Count == 0 ? g.Rule : string.Join(' ', differing.Select(p => p.Text(g)).Where(t => t.Length > 0));
         return legend;
+    }
+
+    // A constant of one component of another option (ema-tau of anti-collapse's ema-target, …) is read only when that
+    // component is on; elsewhere it holds its unused default and would name a difference that changed nothing.
+    private static readonly Dictionary<string, (string Option, string Component)> ComponentConstants = new(StringComparer.Ordinal)
+    {
+        ["ema-tau"] = ("anti-collapse", "ema-target"),
+        ["wpred-radius"] = ("anti-collapse", "normalized"),
+        ["nc-std-eps"] = ("anti-collapse", "standardized"),
+        ["ica-rica-lambda"] = ("ica-overcomplete", "rica"),
+    };
+
+    // Unset options whose default is a name, so that labels say what ran rather than "null".
+    private static readonly Dictionary<string, string> NamedDefaults = new(StringComparer.Ordinal)
+    {
+        ["anti-collapse"] = Experiments.ResolvedRun.DefaultAntiCollapse,
+    };
+
+    // An option's value as a label shows it; empty where the option was not read.
+    private static string Shown(string key, IReadOnlyDictionary<string, string> options)
+    {
+        if (ComponentConstants.TryGetValue(key, out var owner))
+        {
+            string of = Plain(options.GetValueOrDefault(owner.Option, "null"));
+            if (of == "null") of = NamedDefaults.GetValueOrDefault(owner.Option, "null");
+            if (!of.Split('+').Contains(owner.Component, StringComparer.Ordinal)) return "";
+        }
+        string text = Plain(options.GetValueOrDefault(key, "null"));
+        return text == "null" && NamedDefaults.TryGetValue(key, out var named) ? named : text;
     }
 
     // Options that some rule declares as its own apply only to those rules; every other option applies to all.

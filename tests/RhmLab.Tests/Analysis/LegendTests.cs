@@ -48,6 +48,20 @@ public class LegendTests
         Assert.Equal(["clapp", "clapp-pos anti-collapse=centered", "clapp-pos anti-collapse=centered+ema-target", "ica"], groups.Select(g => legend[g]).Order());
     }
 
+    [Fact]
+    public void AnUnsetAntiCollapseIsNamedByItsDefaultAndAComponentsConstantOnlyWhereTheComponentIsOn()
+    {
+        // The default run stores anti-collapse = null and ema-tau = 0.99, which it never reads.
+        var groups = RunGrouping.Group([
+            Run("clapp-pos", 6, new JsonObject { ["anti-collapse"] = null, ["ema-tau"] = 0.99 }),
+            Run("clapp-pos", 6, new JsonObject { ["anti-collapse"] = "centered+ema-target", ["ema-tau"] = 0.9 })]);
+        var legend = RunGrouping.Legend(groups);
+        // Only one curve reads ema-tau, so it names no difference between the curves; the group's label keeps it.
+        Assert.Equal(["anti-collapse=centered", "anti-collapse=centered+ema-target"], groups.Select(g => legend[g]).Order());
+        Assert.Equal(["clapp-pos nc=6 m=6 v=6 L=2 w=8x2 anti-collapse=centered",
+                      "clapp-pos nc=6 m=6 v=6 L=2 w=8x2 anti-collapse=centered+ema-target ema-tau=0.9"], groups.Select(g => g.Label).Order());
+    }
+
     private static SensitivityTable Table(int depth) => new()
     {
         Definition = "sens-correlation", Layers = [.. Enumerable.Range(0, depth + 2)], Levels = [.. Enumerable.Range(1, depth)],
