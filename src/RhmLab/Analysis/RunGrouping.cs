@@ -131,14 +131,15 @@ public static class RunGrouping
     };
 
     // An option's value as a label shows it; empty where the option was not read.
-    private static string Shown(string key, IReadOnlyDictionary<string, string> options)
+    private static string Shown(string key, IReadOnlyDictionary<string, string> options) =>
+        ComponentConstants.TryGetValue(key, out var owner) &&
+        !ValueText(owner.Option, options).Split('+').Contains(owner.Component, StringComparer.Ordinal)
+            ? ""
+            : ValueText(key, options);
+
+    // The option's value as text, an unset option with a named default by that name.
+    private static string ValueText(string key, IReadOnlyDictionary<string, string> options)
     {
-        if (ComponentConstants.TryGetValue(key, out var owner))
-        {
-            string of = Plain(options.GetValueOrDefault(owner.Option, "null"));
-            if (of == "null") of = NamedDefaults.GetValueOrDefault(owner.Option, "null");
-            if (!of.Split('+').Contains(owner.Component, StringComparer.Ordinal)) return "";
-        }
         string text = Plain(options.GetValueOrDefault(key, "null"));
         return text == "null" && NamedDefaults.TryGetValue(key, out var named) ? named : text;
     }
