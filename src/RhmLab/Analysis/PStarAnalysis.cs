@@ -44,9 +44,13 @@ public sealed class PStarAnalysis
                 Threshold = threshold,
                 Estimate = PStarEstimator.FirstCrossing(curve.Ps, mean, threshold),
                 Bootstrap = PStarBootstrap.Run(curve, threshold, options.Resamples, options.Seed, g.Key),
+                ExtraDataRead = g.Runs.Max(r => r.ExtraDataRead),
             });
         }
         var groups = partial.Select(r => WithBpRatio(r, partial)).ToList();
+        foreach (var g in groups.Where(g => g.UnequalData))
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{g.Group.Label}: its runs read {g.ExtraDataRead} data outside their training sets and BP's ({g.Bp!.Label}) {groups.First(b => ReferenceEquals(b.Group, g.Bp)).ExtraDataRead}: P*/P*_BP compares rules given different data (marked !)"));
         var fits = groups.GroupBy(r => r.Group.FamilyKey, StringComparer.Ordinal)
             .Select(f => FitFamily(f.ToList()))
             .OrderBy(f => f.Rule, StringComparer.Ordinal).ThenBy(f => f.Family, StringComparer.Ordinal).ToList();
@@ -55,12 +59,14 @@ public sealed class PStarAnalysis
 
     /// <summary>
     /// Pairs a group with the BP group on the same task (RHM, generator, widths, architecture); when several BP
-    /// groups qualify, the one sharing the most other options wins, then the first label.
+    /// groups qualify, one that read as many data outside its training sets wins (a fair comparison), then the one
+    /// sharing the most other options, then the first label. A pair that read different amounts is flagged.
     /// </summary>
     private static PStarGroupResult WithBpRatio(PStarGroupResult r, List<PStarGroupResult> all)
     {
         var bp = all.Where(b => b.Group.Rule == "bp" && b.Group.TaskKey == r.Group.TaskKey)
-            .OrderBy(b => b.Group.Options.Count(kv => r.Group.Options.GetValueOrDefault(kv.Key) != kv.Value))
+            .OrderBy(b => b.ExtraDataRead == r.ExtraDataRead ? 0 : 1)
+            .ThenBy(b => b.Group.Options.Count(kv => r.Group.Options.GetValueOrDefault(kv.Key) != kv.Value))
             .ThenBy(b => b.Group.Label, StringComparer.Ordinal)
             .FirstOrDefault();
         if (bp == null) return r;
@@ -68,7 +74,8 @@ public sealed class PStarAnalysis
         return new PStarGroupResult
         {
             Group = r.Group, Curve = r.Curve, Mean = r.Mean, Threshold = r.Threshold, Estimate = r.Estimate,
-            Bootstrap = r.Bootstrap, Bp = bp.Group, RatioToBp = ratio, RatioText = text,
+            Bootstrap = r.Bootstrap, Bp = bp.Group, RatioToBp = ratio, ExtraDataRead = r.ExtraDataRead,
+            UnequalData = bp.ExtraDataRead != r.ExtraDataRead, RatioText = bp.ExtraDataRead != r.ExtraDataRead ? text + " !" : text,
         };
     }
 
@@ -167,6 +174,8 @@ public sealed class PStarAnalysis
             ["bp_label"] = g.Bp?.Label,
             ["ratio_to_bp"] = Json.Num(g.RatioToBp),
             ["ratio_to_bp_text"] = g.RatioText,
+            ["extra_data_read"] = g.ExtraDataRead,
+            ["unequal_data"] = g.UnequalData,
         }).ToArray()),
         ["fits"] = new JsonArray(Fits.Select(f =>
         {

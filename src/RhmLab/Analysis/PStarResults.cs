@@ -34,6 +34,13 @@ public sealed class PStarGroupResult
     public double RatioToBp { get; init; } = double.NaN;
     /// <summary>The ratio as text, with a bound when one side is censored ("&gt; 2.5"), "-" when unknown.</summary>
     public string RatioText { get; init; } = "-";
+    /// <summary>The most data outside their training sets that the group's runs read (stopping, selection).</summary>
+    public long ExtraDataRead { get; init; }
+    /// <summary>
+    /// True when this group and its BP group read different amounts of data outside their training sets: the ratio
+    /// then compares rules given different data (METHODS §1.10) and is flagged, never silently reported.
+    /// </summary>
+    public bool UnequalData { get; init; }
 }
 
 /// <summary>A P*-vs-D* fit over the configurations of one rule family.</summary>

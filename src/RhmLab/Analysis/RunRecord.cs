@@ -58,6 +58,11 @@ public sealed class RunRecord
     public bool Diverged { get; init; }
     /// <summary>Why training stopped.</summary>
     public string? StopReason { get; init; }
+    /// <summary>
+    /// Data outside the P training data that the run's decisions read (<c>extra_data_read</c>; older records without
+    /// the field: probe-stop's validation data when their config has probe-stop on, else 0).
+    /// </summary>
+    public long ExtraDataRead { get; init; }
     /// <summary>Matrix-product provider.</summary>
     public string? Provider { get; init; }
     /// <summary>Threads used.</summary>
@@ -106,6 +111,7 @@ public sealed class RunRecord
         if (train < 1) throw new InvalidDataException("'train' must be positive");
         var probe = NumArray(o, "probe_errors", required: true)!;
         double chance = OptNum(o, "chance_error");
+        var config = OptObject(o, "config");
         return new RunRecord
         {
             Path = path,
@@ -128,16 +134,27 @@ public sealed class RunRecord
             DStar = Or(OptNum(o, "d_star"), nc * Math.Pow(v, L)),
             Diverged = OptBool(o, "diverged") ?? false,
             StopReason = OptString(o, "stop_reason"),
+            ExtraDataRead = OptLong(o, "extra_data_read") ?? ExtraDataOfConfig(config),
             Provider = OptString(o, "provider"),
             Threads = (int?)OptLong(o, "threads"),
             Optimizer = OptString(o, "optimizer"),
             EffectiveLr = OptNum(o, "effective_lr"),
             WallSeconds = OptNum(o, "wall_seconds"),
-            Config = OptObject(o, "config"),
+            Config = config,
             Provenance = OptObject(o, "provenance"),
             Curves = RunCurves.Parse(o["curves"]),
             Sensitivity = SensitivityTable.ParseAll(o["sensitivity"]),
         };
+    }
+
+    /// <summary>
+    /// What a record written before <c>extra_data_read</c> existed read outside its training data: only probe-stop
+    /// read any (its validation data, <c>probe-stop-data</c>, 2 000 unless set).
+    /// </summary>
+    internal static long ExtraDataOfConfig(JsonObject config)
+    {
+        if (config["probe-stop"] is not JsonValue on || !on.TryGetValue(out string? value) || value != "on") return 0;
+        return AsLong(config["probe-stop-data"]) ?? 2000;
     }
 
     private static string FirstLine(string s) { int i = s.IndexOf('\n'); return i < 0 ? s : s[..i]; }

@@ -34,6 +34,13 @@ public static class CostModel
     /// <summary>Probe-stop of end-to-end rules, in windows after the floor (measured: means 0.4–0.6, at most 2.5).</summary>
     public const double ProbeStopWindowsEndToEnd = 0.5;
 
+    /// <summary>
+    /// Objective-stop: the expected stop after the floor (<c>objective-stop-min-updates</c>), in windows (pilot at
+    /// n_c = m = v = 4, L = 3, P = 512 and 1 024: the objective keeps falling slowly after the probe has settled, and
+    /// runs stopped 1–4 windows after the floor or ran their budget).
+    /// </summary>
+    public const double ObjectiveStopWindows = 2;
+
     /// <summary>CPU seconds of starting the CLI (runtime, JIT) in a reproduction, measured on the quick figures.</summary>
     public const double ProcessSeconds = 1.0;
 
@@ -86,6 +93,8 @@ public static class CostModel
             double windows = rule.EndToEnd ? ProbeStopWindowsEndToEnd : ProbeStopWindows;
             epochs = Math.Min(maxEpochs, c.ProbeStopMinEpochs + windows * c.ProbeStopWindow * c.ProbeStopEvery);
         }
+        else if (run.ObjectiveStop)
+            epochs = Math.Min(maxEpochs, Math.Ceiling((c.ObjectiveStopMinUpdates + ObjectiveStopWindows * c.ObjectiveStopWindow) / (double)run.StepsPerEpoch));
         if (epochsRun is int ran) epochs = ran;
         if (run.Unsupervised) epochs = 1;
         long steps = run.Unsupervised ? 0 : (long)Math.Round(epochs * run.StepsPerEpoch);

@@ -73,13 +73,27 @@ public sealed class ResolvedRun
         }
         else Epochs = c.Epochs ?? DefaultEpochs(Unsupervised, SelfSupervised, Rhm.Depth);
         ProbeStop = c.ProbeStop == "on";
+        var defaults = Defaults;
         if (ProbeStop)
         {
-            if (!SelfSupervised && !Unsupervised)
-                throw new ArgumentException($"probe-stop: the {Rule} rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules");
+            if (Unsupervised)
+                throw new ArgumentException($"probe-stop: the {Rule} rule fits its layers in one pass and has nothing to stop");
             if (!Rhm.FitsInt64 || Rhm.PMax - Train - Test < c.ProbeStopData)
                 throw new ArgumentException($"probe-stop-data: {c.ProbeStopData} validation data do not fit beside train + test = {Train + Test} in P_max = {Rhm.PMax}");
+            if (c.ProbeStopMeasure == "network" && Definition.Kind != RuleKind.Supervised)
+                throw new ArgumentException($"probe-stop-measure: network is for supervised rules, whose output is trained ({Rule} has a frozen readout; use probe)");
         }
+        else if (c.ProbeStopMeasure != defaults.ProbeStopMeasure)
+            throw new ArgumentException("probe-stop-measure: applies only with probe-stop on");
+        ObjectiveStop = c.ObjectiveStop == "on";
+        if (ObjectiveStop && Unsupervised)
+            throw new ArgumentException($"objective-stop: the {Rule} rule fits its layers in one pass and has no objective to follow");
+        if (!ObjectiveStop && (c.ObjectiveStopEvery != defaults.ObjectiveStopEvery || c.ObjectiveStopWindow != defaults.ObjectiveStopWindow
+            || c.ObjectiveStopTol != defaults.ObjectiveStopTol || c.ObjectiveStopMinUpdates != defaults.ObjectiveStopMinUpdates))
+            throw new ArgumentException("objective-stop-every, -window, -tol, -min-updates: apply only with objective-stop on");
+        // Data outside the P training data that any decision of the run reads (docs/METHODS.md §1.10, "Data budget"):
+        // the validation data of probe-stop. Objective-stop, the train-loss stop and the budgets read none.
+        ExtraDataRead = ProbeStop ? c.ProbeStopData : 0;
         StopLoss = c.StopLoss ?? (SelfSupervised || Unsupervised ? 0 : 1e-3);
         Representation = RepresentationModes.Parse(c.Rep);
         AntiCollapse = c.AntiCollapse ?? DefaultAntiCollapse;
@@ -172,6 +186,9 @@ public sealed class ResolvedRun
     /// <summary>The rules built on the CLAPP objective (the ones that take <c>clapp-pairing</c>).</summary>
     public static IReadOnlyList<string> ClappRules => RuleCatalog.All.Where(r => r.IsClapp).Select(r => r.Name).ToArray();
 
+    // The option defaults, for the checks that refuse a component's constant where the component is off.
+    private static readonly RunConfig Defaults = new();
+
     /// <summary>Resolves and validates a config.</summary>
     public static ResolvedRun Resolve(RunConfig config) => new(config?.Clone() ?? throw new ArgumentNullException(nameof(config)));
 
@@ -219,6 +236,15 @@ public sealed class ResolvedRun
     public bool ProbeStop { get; }
     /// <summary>The probe-stop criterion of the config.</summary>
     public ProbeConvergenceOptions ProbeStopOptions => new(Config.ProbeStopWindow, Config.ProbeStopTol, Config.ProbeStopMinEpochs);
+    /// <summary>Whether the run stops when its own objective on the training data has stopped falling.</summary>
+    public bool ObjectiveStop { get; }
+    /// <summary>The objective-stop criterion of the config.</summary>
+    public ObjectiveConvergenceOptions ObjectiveStopOptions => new(Config.ObjectiveStopEvery, Config.ObjectiveStopWindow, Config.ObjectiveStopTol, Config.ObjectiveStopMinUpdates);
+    /// <summary>
+    /// How many data outside its P training data the run's decisions read (stopping, schedules, selection): the
+    /// record's <c>extra_data_read</c>. A P* comparison is fair only between runs that read the same amount.
+    /// </summary>
+    public long ExtraDataRead { get; }
     /// <summary>Train-loss stopping threshold (0: never).</summary>
     public double StopLoss { get; }
     /// <summary>Representation of multi-position layers for local losses.</summary>
@@ -270,6 +296,8 @@ public sealed class ResolvedRun
         LearningRate = EffectiveLr, Epochs = Epochs, StopLoss = StopLoss, EvalEvery = Config.EvalEvery, RidgeAlpha = Config.RidgeAlpha,
         Negatives = NegativeMode, Loss = Loss, CompareWithBackprop = Definition.Kind == RuleKind.Supervised && !Definition.IsBackprop,
         ProbeStop = ProbeStop ? ProbeStopOptions : null, ProbeStopEvery = Config.ProbeStopEvery, ProbeStopData = Config.ProbeStopData,
+        ProbeStopOnNetwork = Config.ProbeStopMeasure == "network",
+        ObjectiveStop = ObjectiveStop ? ObjectiveStopOptions : null,
     };
 
     /// <summary>The layer-wise ICA options of the config.</summary>

@@ -136,6 +136,24 @@ public sealed class RunConfig
     /// </summary>
     [RunOption("updates", "Budget in optimiser updates: maximum epochs = max(epochs, ceil(updates / steps per epoch)), so small training sets get this many updates", Min = 1)]
     public long? Updates { get; set; }
+    /// <summary>
+    /// Stop when the rule's own objective on its training data has stopped falling: off or on (docs/STOPPING.md). The
+    /// data-exact stop: it reads nothing outside the P training data.
+    /// </summary>
+    [RunOption("objective-stop", "Stop when the rule's own objective, the mean loss on its training data over blocks of objective-stop-every updates, has not fallen by objective-stop-tol (relative) for objective-stop-window updates; reads only the training data", Choices = ["off", "on"])]
+    public string ObjectiveStop { get; set; } = "off";
+    /// <summary>Objective-stop: updates in one block of the objective's mean.</summary>
+    [RunOption("objective-stop-every", "Objective-stop: updates averaged into one block mean of the objective (checked at the end of an epoch)", Min = 1)]
+    public long ObjectiveStopEvery { get; set; } = 1000;
+    /// <summary>Objective-stop: updates without progress before a plateau stop.</summary>
+    [RunOption("objective-stop-window", "Objective-stop: updates without progress before a plateau stop", Min = 1)]
+    public long ObjectiveStopWindow { get; set; } = 20000;
+    /// <summary>Objective-stop: relative fall of the block mean that counts as progress.</summary>
+    [RunOption("objective-stop-tol", "Objective-stop: relative fall of the block mean below its level at the last progress that counts as progress", Min = 0)]
+    public double ObjectiveStopTol { get; set; } = 0.01;
+    /// <summary>Objective-stop: no plateau stop before this many updates.</summary>
+    [RunOption("objective-stop-min-updates", "Objective-stop: no plateau stop before this many updates", Min = 0)]
+    public long ObjectiveStopMinUpdates { get; set; } = 20000;
     /// <summary>Stop when the top-layer probe has converged: off or on (docs/STOPPING.md).</summary>
     [RunOption("probe-stop", "Stop when the top-layer ridge probe, fitted on the training set and measured on fresh validation data, is at 0 error or has stopped improving", Choices = ["off", "on"])]
     public string ProbeStop { get; set; } = "off";
@@ -154,6 +172,9 @@ public sealed class RunConfig
     /// <summary>Probe-stop: no plateau stop before this epoch (an error of 0 still stops).</summary>
     [RunOption("probe-stop-min-epochs", "Probe-stop: no plateau stop before this epoch", Min = 0)]
     public int ProbeStopMinEpochs { get; set; }
+    /// <summary>Probe-stop: what is measured on the validation data, the top-layer probe or the network's own output.</summary>
+    [RunOption("probe-stop-measure", "Probe-stop: measure on the validation data the top-layer ridge probe or, for supervised rules, the network's own error (early stopping)", Choices = ["probe", "network"])]
+    public string ProbeStopMeasure { get; set; } = "probe";
     /// <summary>Evaluate the test error every this many epochs (0: only at the end).</summary>
     [RunOption("eval-every", "Test error every N epochs (0: only at the end)", Min = 0)]
     public int EvalEvery { get; set; } = 10;

@@ -96,6 +96,7 @@ public sealed class RunResult
             ["n_c_m_L"] = r.Rhm.SampleScale,
             ["d_star"] = r.Rhm.DStar,
             ["stop_reason"] = Outcome.StopReason,
+            ["extra_data_read"] = r.ExtraDataRead,
             ["diverged"] = Outcome.Diverged,
             ["diverged_epoch"] = Outcome.DivergedEpoch,
             ["optimizer"] = r.Optimizer,

@@ -111,6 +111,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int epochs = run.Epochs;
         double stopLoss = run.StopLoss;
         var convergence = run.ProbeStop is { } stopOptions ? new ProbeConvergence(stopOptions) : null;
+        var objective = run.ObjectiveStop is { } objectiveOptions ? new ObjectiveConvergence(objectiveOptions) : null;
+        long updates = 0;
 
         for (int epoch = 0; epoch < epochs; epoch++)
         {
@@ -151,14 +153,22 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 break;
             }
             double trainLoss = lossSum / seen;
+            updates += steps;
             var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
-            // Probe-stop first, so that the epoch it stops at is evaluated like the last epoch of a budget.
+            // The stopping rules first, so that the epoch they stop at is evaluated like the last epoch of a budget.
             string? converged = null;
             if (convergence != null && (epoch + 1) % run.ProbeStopEvery == 0)
             {
-                double validation = ValidationProbeError();
+                double validation = run.ProbeStopOnNetwork ? ValidationNetworkError() : ValidationProbeError();
                 comp["probe_stop_error"] = validation;
                 converged = convergence.Observe(epoch + 1, validation);
+            }
+            if (objective != null)
+            {
+                // The epoch's loss is a mean over its data; blocks weigh epochs by their updates, which for a fixed
+                // batch is the same weighting up to the last partial batch.
+                converged ??= objective.Observe(updates, steps, trainLoss);
+                comp["objective_block"] = objective.LastBlock;
             }
             bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss) || converged != null;
             if (batches.Negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)batches.SameClassNegatives / batches.Negatives;
@@ -243,6 +253,16 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return Evaluation.ProbeError(Data.Train, _validation, Network.Depth);
     }
 
+    /// <summary>
+    /// Early stopping of a supervised rule on the same fresh validation data: the network's own error there. Offered
+    /// so that a comparison in which the self-supervised rules stop on validation data can give BP the same data.
+    /// </summary>
+    public double ValidationNetworkError()
+    {
+        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.ProbeStopData, Settings.ProbeSeed);
+        return Evaluation.ErrorRate(_validation);
+    }
+
     /// <summary>Collapse diagnostics (§4.7) of every layer on up to 1024 training data: dead units and effective rank.</summary>
     public void AddCollapseDiagnostics(IDictionary<string, double> into) => Evaluation.AddCollapseDiagnostics(Data.Train, into);
 
@@ -255,7 +275,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
 /// <summary>The result of <see cref="Trainer{T}.Train"/>.</summary>
 /// <param name="Epochs">One log per epoch run.</param>
-/// <param name="StopReason"><c>train-loss</c>, <c>probe-converged</c>, <c>probe-plateau</c>, <c>max-epochs</c> or <c>diverged</c>.</param>
+/// <param name="StopReason"><c>train-loss</c>, <c>probe-converged</c>, <c>probe-plateau</c>, <c>objective-plateau</c>, <c>max-epochs</c> or <c>diverged</c>.</param>
 /// <param name="DivergedEpoch">The epoch whose loss or weights became non-finite, if any.</param>
 /// <param name="Seconds">Training wall time.</param>
 public sealed record TrainingOutcome(IReadOnlyList<EpochLog> Epochs, string StopReason, int? DivergedEpoch, double Seconds)

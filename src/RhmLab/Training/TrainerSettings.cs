@@ -73,4 +73,8 @@ public sealed record TrainerSettings
     public int ProbeStopEvery { get; init; } = 10;
     /// <summary>Probe-stop: fresh validation data.</summary>
     public int ProbeStopData { get; init; } = 2000;
+    /// <summary>Probe-stop measures the network's own error on the validation data (supervised rules) instead of the top-layer probe.</summary>
+    public bool ProbeStopOnNetwork { get; init; }
+    /// <summary>The objective-stop criterion, or null when the run does not stop on its own objective.</summary>
+    public ObjectiveConvergenceOptions? ObjectiveStop { get; init; }
 }

@@ -87,6 +87,45 @@ public sealed class PStarAnalysisTests : IDisposable
     }
 
     [Fact]
+    public void ARatioBetweenRulesThatReadDifferentDataIsFlaggedAndAnEqualBpIsPreferred()
+    {
+        var dir = Path.Combine(_dir.Path, "budget");
+        // CLAPP stops on 2 000 fresh validation data (a record written before extra_data_read existed: the config says
+        // so); BP reads only its training data.
+        JsonObject Run(string rule, long p, int seed, double error, bool validation)
+        {
+            var o = SyntheticRuns.Record(rule, 3, 3, 3, 2, p, seed, [0.5, error]);
+            if (validation) { o["config"]!["probe-stop"] = "on"; o["config"]!["probe-stop-data"] = 2000; }
+            return o;
+        }
+        foreach (var (p, e) in new[] { (27L, 0.4), (54L, 0.2), (108L, 0.01) })
+            for (int seed = 1; seed <= 2; seed++)
+            {
+                SyntheticRuns.Write(dir, $"clapp-{p}-{seed}", Run("clapp", p, seed, e, validation: true));
+                SyntheticRuns.Write(dir, $"bp-{p}-{seed}", Run("bp", p, seed, e, validation: false));
+            }
+        var a = PStarAnalysis.Run(RecordReader.Read(dir).Records, new PStarOptions { Resamples = 20 });
+        var clapp = a.Groups.Single(g => g.Group.Rule == "clapp");
+        Assert.Equal(2000, clapp.ExtraDataRead);
+        Assert.True(clapp.UnequalData);
+        Assert.EndsWith(" !", clapp.RatioText);
+        Assert.Contains(a.Notes, n => n.Contains("read 2000 data outside their training sets and BP's", StringComparison.Ordinal));
+        Assert.True((bool)a.ToJson()["configurations"]!.AsArray().Single(c => (string?)c!["rule"] == "clapp")!["unequal_data"]!);
+        var printed = Cli.Cli.Run("pstar", dir, "--bootstrap", "20");
+        Assert.Contains("compares rules given different data", printed.Stdout);
+
+        // BP with the same validation data joins: the comparison pairs the two that read alike, and nothing is flagged.
+        foreach (var (p, e) in new[] { (27L, 0.4), (54L, 0.2), (108L, 0.01) })
+            for (int seed = 1; seed <= 2; seed++)
+                SyntheticRuns.Write(dir, $"bp-val-{p}-{seed}", Run("bp", p, seed, e, validation: true));
+        a = PStarAnalysis.Run(RecordReader.Read(dir).Records, new PStarOptions { Resamples = 20 });
+        clapp = a.Groups.Single(g => g.Group.Rule == "clapp");
+        Assert.False(clapp.UnequalData);
+        Assert.Equal(2000, a.Groups.Single(g => ReferenceEquals(g.Group, clapp.Bp)).ExtraDataRead);
+        Assert.DoesNotContain(a.Notes, n => n.Contains("different data", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BadOptionsAreOneLineErrors()
     {
         foreach (var args in new[] { new[] { "--measure", "loss" }, ["--threshold", "1.5"], ["--bootstrap", "0"] })

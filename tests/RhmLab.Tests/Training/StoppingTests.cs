@@ -2,7 +2,10 @@ using RhmLab.Experiments;
 
 namespace RhmLab.Tests.Training;
 
-/// <summary>Update budgets and the probe-stop criterion as run options: resolution, refusals, and a real run that stops.</summary>
+/// <summary>
+/// Update budgets and the stopping rules as run options (probe-stop on validation data, objective-stop on the training
+/// data alone): resolution, refusals, real runs that stop, and the data each run records having read.
+/// </summary>
 public sealed class StoppingTests
 {
     private static ResolvedRun Resolve(Action<RunConfig> set)
@@ -27,7 +30,7 @@ public sealed class StoppingTests
     }
 
     [Theory]
-    [InlineData("bp", "on", 10, 20, "probe-stop: the bp rule is measured by its own output and stops on its train loss (stop-loss); probe-stop is for self-supervised rules")]
+    [InlineData("ica", "on", 10, 20, "probe-stop: the ica rule fits its layers in one pass and has nothing to stop")]
     [InlineData("clapp", "on", 0, 20, "probe-stop-every: must be >= 1 (got 0)")]
     [InlineData("clapp", "on", 10, 0, "probe-stop-data: must be >= 1 (got 0)")]
     [InlineData("clapp", "on", 10, 107, "probe-stop-data: 107 validation data do not fit beside train + test = 150 in P_max = 256")]
@@ -36,6 +39,60 @@ public sealed class StoppingTests
         var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.ProbeStop = stop; c.ProbeStopEvery = every; c.ProbeStopData = data; c.Train = 100; }));
         Assert.Equal(message, e.Message);
         Assert.Equal("updates: must be >= 1 (got 0)", Assert.Throws<ArgumentException>(() => Resolve(c => { c.Train = 100; c.Updates = 0; })).Message);
+    }
+
+    [Theory]
+    [InlineData("clapp", "probe-stop-measure: network is for supervised rules, whose output is trained (clapp has a frozen readout; use probe)")]
+    public void ProbeStopOnTheNetworkIsForSupervisedRules(string rule, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.ProbeStop = "on"; c.ProbeStopMeasure = "network"; c.ProbeStopData = 20; c.Train = 100; }));
+        Assert.Equal(message, e.Message);
+        Assert.Equal("probe-stop-measure: applies only with probe-stop on",
+            Assert.Throws<ArgumentException>(() => Resolve(c => { c.Train = 100; c.ProbeStopMeasure = "network"; })).Message);
+        // BP may stop on the same validation data, by its own error or its probe, so a validation-based comparison is fair.
+        Assert.Equal(20, Resolve(c => { c.Train = 100; c.ProbeStop = "on"; c.ProbeStopMeasure = "network"; c.ProbeStopData = 20; }).ExtraDataRead);
+        Assert.Equal(20, Resolve(c => { c.Train = 100; c.ProbeStop = "on"; c.ProbeStopData = 20; }).ExtraDataRead);
+    }
+
+    [Fact]
+    public void ObjectiveStopRefusesItsConstantsWhenOffAndTheOnePassRule()
+    {
+        foreach (Action<RunConfig> set in new Action<RunConfig>[]
+        {
+            c => c.ObjectiveStopEvery = 10, c => c.ObjectiveStopWindow = 10, c => c.ObjectiveStopTol = 0.5, c => c.ObjectiveStopMinUpdates = 1,
+        })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = "clapp"; c.Train = 100; set(c); }));
+            Assert.Equal("objective-stop-every, -window, -tol, -min-updates: apply only with objective-stop on", e.Message);
+        }
+        Assert.Equal("objective-stop: the ica rule fits its layers in one pass and has no objective to follow",
+            Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = "ica"; c.Train = 100; c.ObjectiveStop = "on"; })).Message);
+        var run = Resolve(c => { c.Rule = "clapp"; c.Train = 100; c.ObjectiveStop = "on"; c.ObjectiveStopWindow = 300; });
+        Assert.Equal(new RhmLab.Training.ObjectiveConvergenceOptions(1000, 300, 0.01, 20000), run.TrainerSettings.ObjectiveStop);
+        Assert.Equal(0, run.ExtraDataRead);
+        Assert.Null(Resolve(c => c.Train = 100).TrainerSettings.ObjectiveStop);
+    }
+
+    [Fact]
+    public void ObjectiveStopEndsARunOnItsTrainingDataAloneAndRecordsWhy()
+    {
+        var run = Resolve(c =>
+        {
+            c.Rule = "clapp"; c.Train = 128; c.Test = 64; c.Epochs = 3000; c.EvalEvery = 0;
+            c.ObjectiveStop = "on"; c.ObjectiveStopEvery = 20; c.ObjectiveStopWindow = 200; c.ObjectiveStopMinUpdates = 400;
+        });
+        var result = RunExecutor.Execute(run);
+        Assert.Equal("objective-plateau", result.Outcome.StopReason);
+        // One update per epoch (P = 128 at batch 128): the floor is 400 epochs and the run cannot stop before it.
+        Assert.InRange(result.Outcome.Epochs.Count, 400, 2999);
+        Assert.True(double.IsFinite(result.Outcome.Epochs[^1].Components["objective_block"]));
+        var json = result.ToJson(curves: false);
+        Assert.Equal("objective-plateau", (string?)json["stop_reason"]);
+        Assert.Equal(0L, (long)json["extra_data_read"]!);
+        // The run is the first epochs of the same run with no stopping rule: stopping reads and changes nothing.
+        var full = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Train = 128; c.Test = 64; c.Epochs = result.Outcome.Epochs.Count; c.EvalEvery = 0; }));
+        Assert.Equal(full.Outcome.Epochs[^1].TrainLoss, result.Outcome.Epochs[^1].TrainLoss);
+        Assert.Equal(full.ProbeErrors, result.ProbeErrors);
     }
 
     [Fact]
@@ -69,6 +126,21 @@ public sealed class StoppingTests
         Assert.NotNull(result.Outcome.Epochs[^1].TestError);
         var json = result.ToJson(curves: false);
         Assert.Equal(result.Outcome.StopReason, (string?)json["stop_reason"]);
+        Assert.Equal(64L, (long)json["extra_data_read"]!);
         Assert.Null(json["curves"]);
+    }
+
+    [Fact]
+    public void BpCanStopEarlyOnTheSameValidationData()
+    {
+        var run = Resolve(c =>
+        {
+            c.Train = 128; c.Test = 64; c.Epochs = 2000; c.StopLoss = 0; c.EvalEvery = 0;
+            c.ProbeStop = "on"; c.ProbeStopMeasure = "network"; c.ProbeStopEvery = 5; c.ProbeStopWindow = 4; c.ProbeStopData = 64;
+        });
+        var result = RunExecutor.Execute(run);
+        Assert.Contains(result.Outcome.StopReason, new[] { "probe-converged", "probe-plateau" });
+        Assert.True(result.Outcome.Epochs.Count < 2000);
+        Assert.Equal(64L, (long)result.ToJson(curves: false)["extra_data_read"]!);
     }
 }

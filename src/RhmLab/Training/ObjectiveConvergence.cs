@@ -1,0 +1,72 @@
+namespace RhmLab.Training;
+
+/// <summary>The objective-stop criterion (run options <c>objective-stop-every</c>, <c>-window</c>, <c>-tol</c>, <c>-min-updates</c>).</summary>
+/// <param name="Every">Updates in one block: the criterion reads the mean objective over at least this many updates.</param>
+/// <param name="Window">Updates without progress before a plateau stop.</param>
+/// <param name="Tolerance">The relative fall of the block mean, below its level at the last progress, that counts as progress.</param>
+/// <param name="MinUpdates">No plateau stop before this many updates.</param>
+public sealed record ObjectiveConvergenceOptions(long Every, long Window, double Tolerance, long MinUpdates);
+
+/// <summary>
+/// When a run has stopped improving its own objective on its own training data (docs/STOPPING.md): the data-exact stop
+/// of the self-supervised rules, which reads nothing but the P training data and the rule's loss on them, as BP's
+/// train-loss stop does. The trainer hands it, at the end of each epoch, the updates made so far and the mean loss of
+/// the updates since the last block; once a block holds at least <see cref="ObjectiveConvergenceOptions.Every"/>
+/// updates it is judged. A block whose mean lies more than the tolerance (relative) below the level at the last
+/// progress is progress; a run stops (<c>objective-plateau</c>) when no block has made progress for
+/// <see cref="ObjectiveConvergenceOptions.Window"/> updates, from <see cref="ObjectiveConvergenceOptions.MinUpdates"/>
+/// on. Everything is counted in updates, not epochs, so P = 256 (4 updates per epoch) and P = 40 000 (625) are treated
+/// alike. As in <see cref="ProbeConvergence"/>, progress is measured against the level at the last progress, so a slow
+/// steady fall that adds up to the tolerance within a window never stops, and noise around a level does.
+/// </summary>
+public sealed class ObjectiveConvergence
+{
+    private readonly ObjectiveConvergenceOptions _options;
+    private double _reference = double.PositiveInfinity;
+    private long _lastProgress;
+    private double _sum;
+    private long _blockUpdates;
+
+    /// <summary>Stop reason when the objective has stopped falling.</summary>
+    public const string Plateau = "objective-plateau";
+
+    /// <summary>A criterion with no update seen yet.</summary>
+    public ObjectiveConvergence(ObjectiveConvergenceOptions options)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Every < 1) throw new ArgumentException("objective-stop-every: must be >= 1");
+        if (options.Window < 1) throw new ArgumentException("objective-stop-window: must be >= 1");
+        if (!(options.Tolerance >= 0)) throw new ArgumentException("objective-stop-tol: must be >= 0");
+    }
+
+    /// <summary>The level at the last progress (the mean of the block that made it).</summary>
+    public double Reference => _reference;
+
+    /// <summary>The mean of the last block judged, or NaN before the first.</summary>
+    public double LastBlock { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// Takes one epoch: its <paramref name="updates"/> and the mean of its per-update losses. Returns a stop reason or
+    /// null. <paramref name="totalUpdates"/> counts every update of the run up to the end of this epoch.
+    /// </summary>
+    public string? Observe(long totalUpdates, long updates, double meanLoss)
+    {
+        if (updates <= 0) return null;
+        _sum += meanLoss * updates;
+        _blockUpdates += updates;
+        if (_blockUpdates < _options.Every) return null;
+        double block = _sum / _blockUpdates;
+        _sum = 0;
+        _blockUpdates = 0;
+        LastBlock = block;
+        // A non-finite objective is the divergence check's business, not a plateau.
+        if (!double.IsFinite(block)) return null;
+        if (double.IsPositiveInfinity(_reference) || block < _reference - _options.Tolerance * Math.Abs(_reference))
+        {
+            _reference = block;
+            _lastProgress = totalUpdates;
+            return null;
+        }
+        return totalUpdates - _lastProgress >= _options.Window && totalUpdates >= _options.MinUpdates ? Plateau : null;
+    }
+}
