@@ -112,6 +112,18 @@ public sealed class RunResult
             o["logistic_probe_errors"] = new JsonArray(LogisticProbeErrors.Select(e => Num(e)).ToArray());
         if (last != null && last.Components.Count > 0)
             o["diagnostics"] = new JsonObject(last.Components.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value))));
+        var checkpoints = Outcome.Epochs.Where(e => e.TestError.HasValue).ToList();
+        if (!curves && checkpoints.Count > 1)
+        {
+            // A compact record keeps the test error at its checkpoints (eval-every): enough to tell whether a run was
+            // still improving when a stopping rule ended it, at a fraction of the per-epoch curves' size.
+            o["checkpoints"] = new JsonObject
+            {
+                ["epoch"] = Array(checkpoints.Select(e => (double)e.Epoch)),
+                ["train_loss"] = Array(checkpoints.Select(e => e.TrainLoss)),
+                ["test_error"] = Array(checkpoints.Select(e => e.TestError!.Value)),
+            };
+        }
         if (curves)
         {
             o["curves"] = new JsonObject

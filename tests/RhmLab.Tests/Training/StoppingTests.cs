@@ -131,6 +131,17 @@ public sealed class StoppingTests
     }
 
     [Fact]
+    public void ACompactRecordKeepsTheTestErrorAtItsCheckpoints()
+    {
+        var result = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Train = 64; c.Epochs = 12; c.EvalEvery = 5; }));
+        var compact = result.ToJson(curves: false);
+        var epochs = compact["checkpoints"]!["epoch"]!.AsArray().Select(e => (double)e!).ToArray();
+        Assert.Equal(new double[] { 5, 10, 12 }, epochs);
+        Assert.Equal(result.TestError, (double)compact["checkpoints"]!["test_error"]!.AsArray()[^1]!);
+        Assert.Null(result.ToJson(curves: true)["checkpoints"]);
+    }
+
+    [Fact]
     public void BpCanStopEarlyOnTheSameValidationData()
     {
         var run = Resolve(c =>
