@@ -16,7 +16,7 @@ internal static class ReproduceCommand
     {
         var figure = new Argument<string>("figure") { Description = $"Which figure: {string.Join(", ", Reproduction.Figures)} or all" };
         var scale = new Option<string>("--scale") { Description = "quick (minutes on a laptop) or paper (the paper's configurations; for a cluster)", DefaultValueFactory = _ => "quick" };
-        var output = new Option<string>("--out") { Description = "Results folder (runs, figures, report.html)", DefaultValueFactory = _ => "results" };
+        var output = new Option<string>("--out") { Description = "Results folder (runs, figures, claims.json, report.html); default results/<scale>, so a quick reproduction never mixes with the paper-scale records" };
         var jobs = new Option<int>("--jobs") { Description = "Runs in parallel", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the figures' runs and estimate their cost (core-hours on this machine); run nothing" };
         var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
@@ -29,7 +29,7 @@ internal static class ReproduceCommand
             string sc = parse.GetValue(scale)!;
             var figures = which == "all" ? Reproduction.Figures : [which];
             var presets = figures.Select(f => Reproduction.Preset(f, sc)).ToArray();
-            string outDir = parse.GetValue(output)!;
+            string outDir = parse.GetValue(output) ?? Path.Combine("results", sc);
             int nJobs = parse.GetValue(jobs);
             if (nJobs < 1) throw new ArgumentException($"--jobs must be >= 1 (got {nJobs})");
             if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, presets, sc, outDir, parse.GetValue(json));
@@ -61,7 +61,10 @@ internal static class ReproduceCommand
             }
             // Every figure with runs in this folder gets its section and verdict, including those reproduced before;
             // the records are read once, and each figure takes those under its own folder.
-            var set = RecordReader.Read(outDir, stderr);
+            // The report and the verdicts count only the figures' own runs, never other records kept under the folder.
+            var figureFolders = Reproduction.Figures.Select(f => Path.GetFullPath(Path.Combine(outDir, Reproduction.Preset(f, sc).Folder)) + Path.DirectorySeparatorChar).Distinct().ToList();
+            var all = RecordReader.Read(outDir, stderr);
+            var set = all with { Records = all.Records.Where(r => figureFolders.Any(f => Path.GetFullPath(r.Path).StartsWith(f, StringComparison.Ordinal))).ToList() };
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
             foreach (var preset in Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)))
@@ -69,17 +72,18 @@ internal static class ReproduceCommand
                 string folder = Path.GetFullPath(Path.Combine(outDir, preset.Folder)) + Path.DirectorySeparatorChar;
                 var records = set.Records.Where(r => Path.GetFullPath(r.Path).StartsWith(folder, StringComparison.Ordinal)).ToList();
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
-                var (section, verdict) = Reproduction.Section(preset, records);
+                var (section, figureVerdicts) = Reproduction.Section(preset, records);
                 sections.Add(section);
-                verdicts.Add(verdict);
-                stdout.WriteLine($"  {preset.Id}: {verdict.Verdict} ({verdict.Reason})");
+                verdicts.AddRange(figureVerdicts);
+                foreach (var verdict in figureVerdicts)
+                    stdout.WriteLine($"  {preset.Id}{(verdict.Variant is null ? "" : $" [{verdict.Variant}]")}: {verdict.Verdict} ({verdict.Reason})");
             }
             string claimsPath = Path.Combine(outDir, "claims.json");
             JsonArray? existing = null;
             try { existing = File.Exists(claimsPath) ? JsonNode.Parse(File.ReadAllText(claimsPath)) as JsonArray : null; }
             catch (JsonException) { stderr.WriteLine($"reproduce: {claimsPath} was not valid JSON; it is rewritten"); }
             AtomicFile.WriteAllText(claimsPath, Claims.FileText(Claims.Merge(existing, verdicts)));
-            stdout.WriteLine($"wrote {claimsPath} ({verdicts.Count} figure(s) checked)");
+            stdout.WriteLine($"wrote {claimsPath} ({sections.Count} figure(s) checked)");
             string report = Path.Combine(outDir, "report.html");
             AtomicFile.WriteAllText(report, HtmlReport.Build(set, new FigureOptions(), sections));
             stdout.WriteLine($"wrote {report} ({set.Records.Count} run record(s))");

@@ -119,6 +119,7 @@ public static class RunGrouping
     private static readonly Dictionary<string, (string Option, string Component)> ComponentConstants = new(StringComparer.Ordinal)
     {
         ["ema-tau"] = ("anti-collapse", "ema-target"),
+        ["center-tau"] = ("anti-collapse", "running-centered"),
         ["wpred-radius"] = ("anti-collapse", "normalized"),
         ["nc-std-eps"] = ("anti-collapse", "standardized"),
         ["ica-rica-lambda"] = ("ica-overcomplete", "rica"),

@@ -79,6 +79,11 @@ public sealed class RunRecord
     public JsonObject Provenance { get; init; } = new();
     /// <summary>Per-epoch learning curves, when recorded.</summary>
     public RunCurves? Curves { get; init; }
+    /// <summary>
+    /// The test error at the run's checkpoints (eval-every), in epoch order: the compact record's <c>checkpoints</c>,
+    /// else the evaluated epochs of its curves; empty when neither was recorded.
+    /// </summary>
+    public IReadOnlyList<(double Epoch, double TestError)> Checkpoints { get; init; } = [];
     /// <summary>Synonymic sensitivity tables, when recorded.</summary>
     public IReadOnlyList<SensitivityTable> Sensitivity { get; init; } = [];
 
@@ -112,6 +117,7 @@ public sealed class RunRecord
         var probe = NumArray(o, "probe_errors", required: true)!;
         double chance = OptNum(o, "chance_error");
         var config = OptObject(o, "config");
+        var curves = RunCurves.Parse(o["curves"]);
         return new RunRecord
         {
             Path = path,
@@ -142,7 +148,8 @@ public sealed class RunRecord
             WallSeconds = OptNum(o, "wall_seconds"),
             Config = config,
             Provenance = OptObject(o, "provenance"),
-            Curves = RunCurves.Parse(o["curves"]),
+            Curves = curves,
+            Checkpoints = CheckpointsOf(o["checkpoints"], curves),
             Sensitivity = SensitivityTable.ParseAll(o["sensitivity"]),
         };
     }
@@ -155,6 +162,20 @@ public sealed class RunRecord
     {
         if (config["probe-stop"] is not JsonValue on || !on.TryGetValue(out string? value) || value != "on") return 0;
         return AsLong(config["probe-stop-data"]) ?? 2000;
+    }
+
+    private static (double, double)[] CheckpointsOf(JsonNode? node, RunCurves? curves)
+    {
+        if (node is JsonObject o)
+        {
+            var epoch = NumArray(o, "epoch", required: true)!;
+            var error = NumArray(o, "test_error", required: true)!;
+            if (epoch.Length != error.Length) throw new InvalidDataException("'checkpoints' columns differ in length");
+            return epoch.Zip(error).Where(x => !double.IsNaN(x.Second)).ToArray();
+        }
+        if (node != null) throw new InvalidDataException("'checkpoints' is not an object");
+        if (curves is null || curves.TestError.Length == 0) return [];
+        return curves.Epoch.Zip(curves.TestError).Where(x => !double.IsNaN(x.Second)).ToArray();
     }
 
     private static string FirstLine(string s) { int i = s.IndexOf('\n'); return i < 0 ? s : s[..i]; }

@@ -100,6 +100,8 @@ public sealed class ResolvedRun
         NoNegatives = NoNegativesModes.Parse(AntiCollapse);
         if (c.EmaTau != new RunConfig().EmaTau && (NoNegatives & NoNegativesMode.EmaTarget) == 0)
             throw new ArgumentException($"ema-tau: applies only with an anti-collapse that includes ema-target (anti-collapse = {AntiCollapse})");
+        if (c.CenterTau != defaults.CenterTau && (NoNegatives & NoNegativesMode.RunningCentered) == 0)
+            throw new ArgumentException($"center-tau: applies only with an anti-collapse that includes running-centered (anti-collapse = {AntiCollapse})");
         NegativeMode = c.Negatives switch
         {
             "random" => NegativeMode.Random,
@@ -281,6 +283,7 @@ public sealed class ResolvedRun
         WpredRadius = Config.WpredRadius,
         StandardizeEpsilon = Config.NcStdEps,
         EmaDecay = Config.EmaTau,
+        CenterDecay = Config.CenterTau,
         VarianceWeight = Config.NcVariance,
         CovarianceWeight = Config.NcCovariance,
     };

@@ -50,7 +50,7 @@ public static class RuleCatalog
     private static readonly string[] ChainOptions = ["loss", "fa-readout-feedback"];
     private static readonly string[] ClappOptions = ["clapp-mode", "clapp-pairing", "clapp-combine", "wpred", "wpred-init", "rep", "negatives"];
     private static readonly string[] ClappNoNegativesOptions =
-        [.. ClappOptions, "anti-collapse", "wpred-decay", "wpred-radius", "nc-std-eps", "ema-tau", "nc-variance", "nc-covariance"];
+        [.. ClappOptions, "anti-collapse", "wpred-decay", "wpred-radius", "nc-std-eps", "ema-tau", "center-tau", "nc-variance", "nc-covariance"];
 
     private static readonly Lock Gate = new();
     private static readonly List<RuleDefinition> Rows =

@@ -223,6 +223,9 @@ public sealed class RunConfig
     /// <summary>τ of the ema-target anti-collapse component.</summary>
     [RunOption("ema-tau", "Decay of the ema-target anti-collapse component: the target network keeps this fraction of itself at every step (BYOL's tau)", Min = 0, Max = 1, MaxExclusive = true)]
     public double EmaTau { get; set; } = 0.99;
+    /// <summary>τ_c of the running-centered anti-collapse component.</summary>
+    [RunOption("center-tau", "Decay of the running mean of the running-centered anti-collapse component: the mean keeps this fraction of itself after every step (DINO's centre momentum)", Min = 0, Max = 1, MaxExclusive = true)]
+    public double CenterTau { get; set; } = 0.9;
     /// <summary>ε of the standardized anti-collapse component.</summary>
     [RunOption("nc-std-eps", "Epsilon of the standardized anti-collapse component: (z - mean)/sqrt(var + eps)", Min = 0, MinExclusive = true)]
     public double NcStdEps { get; set; } = 1;

@@ -23,7 +23,11 @@ public sealed record Drawing(string Figure, string File, FigureOptions Options);
 /// <param name="Folder">Results sub-folder; figures whose runs overlap share one, so shared runs are run once.</param>
 /// <param name="Plans">The sweep plans.</param>
 /// <param name="Drawings">What to draw from the folder.</param>
-public sealed record FigurePreset(string Id, string Claim, string Folder, IReadOnlyList<JsonObject> Plans, IReadOnlyList<Drawing> Drawings);
+public sealed record FigurePreset(string Id, string Claim, string Folder, IReadOnlyList<JsonObject> Plans, IReadOnlyList<Drawing> Drawings)
+{
+    /// <summary>quick or paper.</summary>
+    public string? Scale { get; init; }
+}
 
 /// <summary>
 /// The presets of <c>rhmlab reproduce</c> (ALGORITHMS.md §5). <c>quick</c> uses small RHMs, one or two seeds and short
@@ -45,7 +49,7 @@ public static class Reproduction
             "paper" => true,
             _ => throw new ArgumentException($"--scale must be quick or paper (got '{scale}')"),
         };
-        return figure switch
+        var preset = figure switch
         {
             "fig3" => Fig3(paper),
             "fig7" => Fig7(paper),
@@ -58,6 +62,7 @@ public static class Reproduction
             "fig11" => Fig11(paper),
             _ => throw new ArgumentException($"figure must be one of {string.Join(", ", Figures)} or all (got '{figure}')"),
         };
+        return preset with { Scale = scale };
     }
 
     private static JsonObject Plan(string description, JsonObject grid, JsonObject fixedOptions) =>
@@ -365,13 +370,16 @@ public static class Reproduction
     /// where figures share a folder): its drawings alone, captions that say what error bars are, the plans'
     /// descriptions and the seed counts.
     /// </summary>
-    public static (ReportSection Section, ClaimVerdict Verdict) Section(FigurePreset preset, IReadOnlyList<RunRecord> folderRecords)
+    public static (ReportSection Section, IReadOnlyList<ClaimVerdict> Verdicts) Section(FigurePreset preset, IReadOnlyList<RunRecord> folderRecords)
     {
         ArgumentNullException.ThrowIfNull(preset);
         ArgumentNullException.ThrowIfNull(folderRecords);
         var rules = preset.Drawings.Select(d => d.Options.Rules).Where(r => r != null).SelectMany(r => r!).ToHashSet(StringComparer.Ordinal);
         var records = rules.Count == 0 ? folderRecords : folderRecords.Where(r => rules.Contains(r.Rule)).ToList();
-        var verdict = Claims.Check(preset, records);
+        var verdicts = Claims.CheckAll(preset, records);
+        var verdict = verdicts[0];
+        // A figure judged in several variants (Fig. 10) shows the others' verdicts after the first's reason.
+        string reason = string.Join(" | ", verdicts.Select((v, i) => i == 0 && verdicts.Count == 1 ? v.Reason : $"{v.Variant}: {v.Verdict}, {v.Reason}"));
         var figures = new List<(Figure, string)>();
         var missing = new List<string>();
         foreach (var d in preset.Drawings)
@@ -382,10 +390,10 @@ public static class Reproduction
         var seeds = RunGrouping.Group(records).Select(g => g.Runs.Select(r => r.Seed).Distinct().Count()).DefaultIfEmpty(0).ToList();
         var section = new ReportSection
         {
-            Id = preset.Id, Title = "Fig. " + preset.Id[3..], Claim = preset.Claim, Verdict = verdict.Verdict, Reason = verdict.Reason,
+            Id = preset.Id, Title = "Fig. " + preset.Id[3..], Claim = preset.Claim, Verdict = verdict.Verdict, Reason = reason,
             Criterion = verdict.Criterion, Numbers = verdict.Numbers, Figures = figures, Missing = missing,
             Configurations = preset.Plans.Select(p => (string?)p["description"] ?? "").ToList(), Seeds = (seeds.Min(), seeds.Max()),
         };
-        return (section, verdict);
+        return (section, verdicts);
     }
 }

@@ -41,6 +41,14 @@ public enum NoNegativesMode
     /// the predictor, as <see cref="AsymStopGrad"/> does. Layer-local: layer k's target is the target network's layer k.
     /// </summary>
     EmaTarget = 64,
+    /// <summary>
+    /// As <see cref="Centered"/>, but the mean subtracted is a running mean of earlier batches held as a constant (as
+    /// DINO centres its teacher, Caron et al. 2021): m ← τ_c·m + (1 − τ_c)·batch mean after every step
+    /// (τ_c = <see cref="ClappOptions.CenterDecay"/>), separately for contexts and targets, and the first batch starts
+    /// m at its own mean. The gradient of one datum's loss then depends on no other datum of its batch: the strictly
+    /// negative-free variant of centring.
+    /// </summary>
+    RunningCentered = 128,
 }
 
 /// <summary>Parsing and naming of <see cref="NoNegativesMode"/> combinations.</summary>
@@ -51,7 +59,7 @@ public static class NoNegativesModes
         ("wpred-decay", NoNegativesMode.WpredDecay), ("vicreg-reg", NoNegativesMode.VicregReg),
         ("asym-stopgrad", NoNegativesMode.AsymStopGrad), ("normalized", NoNegativesMode.Normalized),
         ("standardized", NoNegativesMode.Standardized), ("centered", NoNegativesMode.Centered),
-        ("ema-target", NoNegativesMode.EmaTarget),
+        ("ema-target", NoNegativesMode.EmaTarget), ("running-centered", NoNegativesMode.RunningCentered),
     ];
 
     /// <summary>The component names, <c>hinge-only</c> first.</summary>
@@ -70,9 +78,19 @@ public static class NoNegativesModes
             if ((mode & Names[i].Mode) != 0) throw new ArgumentException($"anti-collapse: '{part}' appears twice in '{text}'");
             mode |= Names[i].Mode;
         }
-        const NoNegativesMode transforms = NoNegativesMode.Normalized | NoNegativesMode.Standardized | NoNegativesMode.Centered;
+        const NoNegativesMode transforms = NoNegativesMode.Normalized | NoNegativesMode.Standardized | NoNegativesMode.Centered | NoNegativesMode.RunningCentered;
         if (System.Numerics.BitOperations.PopCount((uint)(mode & transforms)) > 1)
-            throw new ArgumentException($"anti-collapse: normalized, standardized and centered exclude each other ('{text}')");
+            throw new ArgumentException($"anti-collapse: normalized, standardized, centered and running-centered exclude each other ('{text}')");
         return mode;
     }
+
+    /// <summary>
+    /// Whether the gradient of one datum's loss depends on the other data of its batch under these components: the
+    /// batch statistics of <c>standardized</c>, <c>centered</c> and <c>vicreg-reg</c> pass gradient between data (an
+    /// implicit contrast); the others act on one datum, on parameters or on constants. Fig. 10's claim, "without
+    /// negatives", holds in the strict sense only for a variant where this is false
+    /// (<c>AntiCollapseTests</c> checks this table against the gradients themselves).
+    /// </summary>
+    public static bool CouplesBatch(NoNegativesMode mode) =>
+        (mode & (NoNegativesMode.Standardized | NoNegativesMode.Centered | NoNegativesMode.VicregReg)) != 0;
 }

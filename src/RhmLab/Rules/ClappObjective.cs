@@ -53,6 +53,8 @@ public sealed record ClappOptions
     public double StandardizeEpsilon { get; init; } = 1;
     /// <summary>τ of <see cref="NoNegativesMode.EmaTarget"/>: the target network keeps this fraction of itself at every step.</summary>
     public double EmaDecay { get; init; } = 0.99;
+    /// <summary>Decay τ_c of the running mean of <see cref="NoNegativesMode.RunningCentered"/>.</summary>
+    public double CenterDecay { get; init; } = 0.9;
 
     /// <summary>Whether an anti-collapse component is in force: only without negatives.</summary>
     public bool Has(NoNegativesMode component) => !Negatives && (NoNegatives & component) != 0;
@@ -76,6 +78,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     private readonly Rng _coins;
     private readonly T[] _norm, _normGrad, _wEff1, _wEff2;
     private readonly double[] _invScale;
+    // running-centered: the running means of contexts, targets and negatives, and whether each has been seeded.
+    private readonly double[] _running;
+    private readonly bool[] _runningSeeded = new bool[3];
 
     /// <summary>
     /// Creates the objective of a layer with <paramref name="width"/> channels at <paramref name="positions"/>
@@ -100,7 +105,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         if (options.Asymmetric) Retrodictor = NewPredictor(name + "b");
         if (options.Has(NoNegativesMode.VicregReg))
             _vicreg = new VicregTerms<T>(matMul, _dim, 3 * rows);
-        bool normalizes = options.Has(NoNegativesMode.Normalized) || options.Has(NoNegativesMode.Standardized) || options.Has(NoNegativesMode.Centered);
+        bool normalizes = options.Has(NoNegativesMode.Normalized) || options.Has(NoNegativesMode.Standardized) || options.Has(NoNegativesMode.Centered)
+            || options.Has(NoNegativesMode.RunningCentered);
+        _running = options.Has(NoNegativesMode.RunningCentered) ? new double[3 * _dim] : [];
         _norm = normalizes ? new T[3 * rows * _dim] : [];
         _normGrad = normalizes ? new T[3 * rows * _dim] : [];
         _invScale = normalizes ? new double[3 * Math.Max(rows, _dim)] : [];
@@ -146,7 +153,8 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         var rawGrad = _view.RowGradient(grad, 3 * b);
         // Normalising variants score transformed copies of the rows; their gradient returns through the transform.
         bool sampleNorm = _o.Has(NoNegativesMode.Normalized), scaled = _o.Has(NoNegativesMode.Standardized);
-        bool batchNorm = scaled || _o.Has(NoNegativesMode.Centered);
+        bool running = _o.Has(NoNegativesMode.RunningCentered);
+        bool batchNorm = scaled || _o.Has(NoNegativesMode.Centered) || running;
         int blocks = _o.Negatives ? 3 : 2;
         ReadOnlySpan<T> rowsSpan = rawRows;
         Span<T> dr = rawGrad;
@@ -159,6 +167,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
                 var src = rawRows.Slice(k * rows * dim, rows * dim);
                 var dst = normed.Slice(k * rows * dim, rows * dim);
                 if (sampleNorm) NormalizeRows(src, dst, rows, _invScale.AsSpan(k * rows, rows));
+                else if (running) CenterByRunningMean(src, dst, rows, k);
                 else Standardize(src, dst, rows, _invScale.AsSpan(k * dim, dim), scaled);
             }
             rowsSpan = normed;
@@ -247,6 +256,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
                 var dy = dr.Slice(k * rows * dim, rows * dim);
                 var dx = rawGrad.Slice(k * rows * dim, rows * dim);
                 if (sampleNorm) NormalizeRowsBackward(y, dy, dx, rows, _invScale.AsSpan(k * rows, rows));
+                else if (running) dy.CopyTo(dx);
                 else StandardizeBackward(y, dy, dx, rows, _invScale.AsSpan(k * dim, dim), scaled);
             }
         }
@@ -349,6 +359,27 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         for (int j = 0; j < n; j++) inv[j] = scaled ? 1 / Math.Sqrt(inv[j] / rows + _o.StandardizeEpsilon) : 1;
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < n; j++) y[r * n + j] = T.CreateTruncating((double.CreateTruncating(x[r * n + j]) - mean[j]) * inv[j]);
+    }
+
+    /// <summary>
+    /// y = x − m with the running mean m of earlier batches, a constant of this step (so ∂y/∂x = I); then m moves
+    /// towards this batch's mean. The first batch seeds m with its own mean, so its rows are centred as by
+    /// <c>centered</c> but, unlike it, without a gradient through the mean.
+    /// </summary>
+    private void CenterByRunningMean(ReadOnlySpan<T> x, Span<T> y, int rows, int block)
+    {
+        int n = _dim;
+        var m = _running.AsSpan(block * n, n);
+        Span<double> mean = n <= 4096 ? stackalloc double[n] : new double[n];
+        mean.Clear();
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++) mean[j] += double.CreateTruncating(x[r * n + j]);
+        for (int j = 0; j < n; j++) mean[j] /= rows;
+        if (!_runningSeeded[block]) { mean.CopyTo(m); _runningSeeded[block] = true; }
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++) y[r * n + j] = T.CreateTruncating(double.CreateTruncating(x[r * n + j]) - m[j]);
+        double tau = _o.CenterDecay;
+        for (int j = 0; j < n; j++) m[j] = tau * m[j] + (1 - tau) * mean[j];
     }
 
     // ∂ℓ/∂x_rj = (g_rj − mean_r g_rj − y_rj·mean_r(g_rj y_rj))/sqrt(var_j + ε): the mean and the variance depend on

@@ -8,11 +8,14 @@ namespace RhmLab.Tests.Paper;
 public class ClaimsTests
 {
     private static RunRecord Run(string rule, long p, long seed, double probe, double network = double.NaN, int nmv = 4, int depth = 2,
-        IReadOnlyList<SensitivityTable>? sensitivity = null) => new()
+        IReadOnlyList<SensitivityTable>? sensitivity = null, bool diverged = false, string? stop = null, (double, double)[]? checkpoints = null,
+        double input = 0.7, double[]? layers = null, int[]? widths = null, System.Text.Json.Nodes.JsonObject? config = null) => new()
     {
         Path = $"/x/{rule}-{nmv}-{p}-{seed}", RunId = $"{rule}-{nmv}-{p}-{seed}", Rule = rule, Nc = nmv, M = nmv, V = nmv, S = 2, L = depth,
-        Train = p, Seed = seed, ProbeErrors = [.. Enumerable.Repeat(0.6, depth - 1), probe], InputProbeError = 0.7, NetworkTestError = network,
+        Train = p, Seed = seed, ProbeErrors = layers ?? [.. Enumerable.Repeat(0.6, depth - 1), probe], InputProbeError = input, NetworkTestError = network,
         ChanceError = 1 - 1.0 / nmv, SampleScale = nmv * Math.Pow(nmv, depth), DStar = nmv * Math.Pow(nmv, depth), Sensitivity = sensitivity ?? [],
+        Diverged = diverged, StopReason = stop ?? "max-epochs", Checkpoints = checkpoints ?? [], Widths = widths ?? [.. Enumerable.Repeat(2 * nmv * nmv, depth)],
+        Config = config ?? new System.Text.Json.Nodes.JsonObject(),
     };
 
     private static ClaimVerdict Check(string figure, IEnumerable<RunRecord> runs) => Claims.Check(Reproduction.Preset(figure, "quick"), runs.ToList());
@@ -78,34 +81,194 @@ public class ClaimsTests
 
     /// <summary>S[k][l]: rows are layers 1..3, columns levels 1..3; invariant (0.05) where k >= l, sensitive above.</summary>
     private static readonly double[,] Learnt = { { 0.05, 0.9, 0.9 }, { 0.05, 0.05, 0.9 }, { 0.05, 0.05, 0.05 } };
+    /// <summary>Before P*: sensitive to every level, a little less to the lowest.</summary>
+    private static readonly double[,] Early = { { 0.7, 0.9, 0.9 }, { 0.6, 0.8, 0.9 }, { 0.5, 0.7, 0.8 } };
+
+    // Runs at P = 30 (probe 0.5, before P*) and 300 (probe 0.01, after), three seeds, with the given sensitivities.
+    private static IEnumerable<RunRecord> Fig11Runs(double[,] before, double[,] after) =>
+        new[] { 1, 2, 3 }.SelectMany(s => new[]
+        {
+            Run("clapp", 30, s, 0.5, depth: 3, sensitivity: [Table(before)]),
+            Run("clapp", 300, s, 0.01, depth: 3, sensitivity: [Table(after)]),
+        });
 
     [Fact]
-    public void Fig11HoldsWhenEveryLayerIsInvariantToTheLevelsAtAndBelowIt()
+    public void Fig11HoldsWhenLayersBecomeInvariantToTheLevelsBelowThemAsPPassesPStar()
     {
-        var runs = new[] { 1, 2, 3 }.Select(s => Run("clapp", 300, s, 0.01, depth: 3, sensitivity: [Table(Learnt)]));
-        var v = Check("fig11", runs);
+        var v = Check("fig11", Fig11Runs(Early, Learnt));
         Assert.Equal("holds", v.Verdict);
         Assert.Equal(0.9, (double)v.Numbers["distance_sensitivity_layer_by_level"]![0]![1]!, 9);
+        Assert.Equal(30L, (long)v.Numbers["below_pstar"]!["train"]!);
     }
 
     [Fact]
-    public void Fig11ReadsLayersAsRowsAndLevelsAsColumns()
+    public void Fig11JudgesTheEntriesBelowTheDiagonalNotTheDiagonal()
     {
-        // The same matrix transposed (a wrong level index) puts the sensitive values where k >= l: the claim fails.
-        var transposed = new[,] { { 0.05, 0.05, 0.05 }, { 0.9, 0.05, 0.05 }, { 0.9, 0.9, 0.05 } };
-        var runs = new[] { 1, 2, 3 }.Select(s => Run("clapp", 300, s, 0.01, depth: 3, sensitivity: [Table(transposed)]));
-        var v = Check("fig11", runs);
+        // Invariant only below the diagonal (the reference code's prediction, RHM: from layer l + 1 on): holds.
+        var belowOnly = new[,] { { 0.5, 0.9, 0.9 }, { 0.05, 0.5, 0.9 }, { 0.05, 0.05, 0.5 } };
+        Assert.Equal("holds", Check("fig11", Fig11Runs(Early, belowOnly)).Verdict);
+        // Invariant only on the diagonal: the judged entries stay sensitive past P*, so the claim fails.
+        var diagonalOnly = new[,] { { 0.05, 0.9, 0.9 }, { 0.7, 0.05, 0.9 }, { 0.7, 0.7, 0.05 } };
+        var v = Check("fig11", Fig11Runs(Early, diagonalOnly));
         Assert.Equal("fails", v.Verdict);
         Assert.Contains("layer 2 to level 1", v.Reason);
     }
 
     [Fact]
-    public void Fig11UsesOnlyTheLargestP()
+    public void Fig11ReadsLayersAsRowsAndLevelsAsColumns()
     {
-        var early = new[,] { { 0.7, 0.9, 0.9 }, { 0.7, 0.7, 0.9 }, { 0.7, 0.7, 0.7 } };
-        var runs = new[] { Run("clapp", 30, 1, 0.5, depth: 3, sensitivity: [Table(early)]), Run("clapp", 300, 1, 0.01, depth: 3, sensitivity: [Table(Learnt)]) };
-        Assert.Equal("holds", Check("fig11", runs).Verdict);
-        Assert.Equal("fails", Check("fig11", runs.Take(1)).Verdict);
+        // The learnt matrix transposed (a wrong level index) puts the sensitive values where k > l: the claim fails.
+        var transposed = new[,] { { 0.05, 0.05, 0.05 }, { 0.9, 0.05, 0.05 }, { 0.9, 0.9, 0.05 } };
+        var v = Check("fig11", Fig11Runs(Early, transposed));
+        Assert.Equal("fails", v.Verdict);
+        Assert.Contains("layer 2 to level 1", v.Reason);
+    }
+
+    [Fact]
+    public void Fig11NeedsRunsOnBothSidesOfPStarAndAFall()
+    {
+        var v = Check("fig11", Fig11Runs(Early, Learnt).Where(r => r.Train == 300));
+        Assert.Equal("inconclusive", v.Verdict);
+        Assert.Contains("both sides of P*", v.Reason);
+        // Invariant already before P* and no less after it: no fall across P*.
+        var flat = Check("fig11", Fig11Runs(Learnt, Learnt));
+        Assert.Equal("fails", flat.Verdict);
+        Assert.Contains("do not fall across P*", flat.Reason);
+    }
+
+    [Fact]
+    public void FeedbackFiguresCountEverySeedAndNeverDropADivergedRun()
+    {
+        // DFA's mean (0.4) is far from the threshold, but one seed learns: the claim that DFA fails is contradicted.
+        var learnt = new[] { Run("bp", 256, 1, 0.1, 0.01), Run("bp", 256, 2, 0.1, 0.0), Run("dfa", 256, 1, 0.5, 0.74), Run("dfa", 256, 2, 0.5, 0.05) };
+        var v = Check("fig3", learnt);
+        Assert.Equal("fails", v.Verdict);
+        Assert.Contains("dfa seed 2", v.Reason);
+        // A diverged run has no error: it counts at chance (not learning), is listed, and stays in the mean.
+        var diverged = new[] { Run("bp", 256, 1, 0.1, 0.01), Run("bp", 256, 2, 0.1, 0.0), Run("dfa", 256, 1, 0.5, 0.74), Run("dfa", 256, 2, double.NaN, diverged: true) };
+        v = Check("fig3", diverged);
+        Assert.Equal("holds", v.Verdict);
+        Assert.Equal("dfa seed 2", (string)v.Numbers["diverged"]![0]!);
+        Assert.Equal((0.74 + 0.75) / 2, (double)v.Numbers["network_test_error"]!["dfa"]!, 6);
+    }
+
+    [Fact]
+    public void Fig3JudgesItsOwnRulesAndReportsTheOracleAsACaveat()
+    {
+        // The linear gradient approximation learns on one seed (Fig. 3's setting): it is Fig. 7's rule, reported here.
+        // FA keeps true masks and learns: reported, not judged.
+        var runs = new[] { Run("bp", 256, 1, 0.1, 0.0), Run("bp-nomask", 256, 1, 0.6, 0.7), Run("lga", 256, 1, 0.6, 0.02), Run("lga", 256, 2, 0.6, double.NaN, diverged: true), Run("fa", 256, 1, 0.1, 0.01) };
+        var v = Check("fig3", runs);
+        Assert.Equal("holds", v.Verdict);
+        Assert.Contains("caveat", v.Reason);
+        Assert.Contains("0.02 (seed 1)", v.Reason);
+        Assert.Contains("fa", v.Numbers["reported_not_judged"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal("bp-nomask", (string)v.Numbers["judged"]![0]!);
+        // In Fig. 7 the oracle is judged: a seed that learns fails the claim.
+        Assert.Equal("fails", Check("fig7", runs).Verdict);
+    }
+
+    // Fig. 5 runs: CLAPP at L = 3 (input 0.7), layers given; BP's top-layer probe given, at the same RHM and P.
+    private static IEnumerable<RunRecord> Depth(double[] clappLayers, double? bpTop, string stop = "max-epochs", (double, double)[]? checkpoints = null) =>
+        new[] { 1, 2, 3 }.SelectMany(s => new[] { Run("clapp", 4096, s, clappLayers[^1], depth: 3, layers: clappLayers, stop: stop, checkpoints: checkpoints) }
+            .Concat(bpTop is double b ? [Run("bp", 4096, s, b, 0.0, depth: 3, layers: [0.4, 0.2, b])] : []));
+
+    [Fact]
+    public void Fig5FailsOnlyWithABpControlAndSeedsThatWereNotCutWhileLearning()
+    {
+        double[] good = [0.6, 0.3, 0.01], stuck = [0.7, 0.7, 0.7];
+        Assert.Equal("holds", Check("fig5", Depth(good, null)).Verdict);
+        var noControl = Check("fig5", Depth(stuck, null));
+        Assert.Equal("inconclusive", noControl.Verdict);
+        Assert.Contains("no BP control", noControl.Reason);
+        var bothHard = Check("fig5", Depth(stuck, 0.5));
+        Assert.Equal("inconclusive", bothHard.Verdict);
+        Assert.Contains("hard for both", bothHard.Reason);
+        Assert.Equal("fails", Check("fig5", Depth(stuck, 0.01)).Verdict);
+        // A seed stopped by a plateau rule while its checkpoints still fell: not a failure of the rule.
+        var falling = Check("fig5", Depth(stuck, 0.01, "objective-plateau", [(100, 0.75), (400, 0.74), (800, 0.72), (1000, 0.70)]));
+        Assert.Equal("inconclusive", falling.Verdict);
+        Assert.Contains("still falling", falling.Reason);
+        var unknown = Check("fig5", Depth(stuck, 0.01, "probe-plateau"));
+        Assert.Contains("without checkpoints", unknown.Reason);
+        Assert.Equal("fails", Check("fig5", Depth(stuck, 0.01, "objective-plateau", [(100, 0.71), (400, 0.70), (800, 0.70), (1000, 0.70)])).Verdict);
+    }
+
+    [Fact]
+    public void CutWhileFallingReadsTheLastFifthOfTheRun()
+    {
+        Assert.False(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.5, stop: "max-epochs")));
+        Assert.Null(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.5, stop: "objective-plateau")));
+        // L = 4, seed 3 of the Fig. 5 check, drawn as a curve still falling by 0.08 over its last fifth: cut.
+        Assert.True(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.49, stop: "probe-plateau", checkpoints: [(200, 0.71), (500, 0.66), (680, 0.57), (850, 0.49)])));
+        Assert.False(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.49, stop: "probe-plateau", checkpoints: [(200, 0.6), (500, 0.5), (680, 0.495), (850, 0.49)])));
+    }
+
+    // Fig. 6 runs at n_c = m = v = 4, L = 3 (P_max = 65 536): ICA at three widths and CLAPP, P up to 32 768.
+    private static IEnumerable<RunRecord> Ica(double? narrowCrossing, double? wideCrossing, double clappCrossing)
+    {
+        var grid = new long[] { 256, 1024, 4096, 16384, 32768 };
+        double E(long p, double? crossing) => crossing is double c ? Math.Clamp(0.075 * Math.Pow(c / p, 1.0), 0, 0.7) : 0.6;
+        foreach (long p in grid)
+            foreach (int s in new[] { 1, 2, 3 })
+            {
+                yield return Run("ica", p, s, E(p, narrowCrossing), depth: 3, widths: [16, 16, 16]);
+                yield return Run("ica", p, s, E(p, narrowCrossing is null ? (wideCrossing is null ? null : wideCrossing * 2) : narrowCrossing), depth: 3, widths: [64, 64, 64]);
+                yield return Run("ica", p, s, E(p, wideCrossing), depth: 3, widths: [256, 256, 256]);
+                yield return Run("clapp", p, s, E(p, clappCrossing), depth: 3);
+            }
+    }
+
+    [Fact]
+    public void Fig6HoldsWhenOnlyWideIcaReachesTheThresholdFarAboveClapp()
+    {
+        var v = Check("fig6", Ica(null, 8000, 600));
+        Assert.Equal("holds", v.Verdict);
+        Assert.True((bool)v.Numbers["judged"]![0]!["inputs_uniform"]!);
+        Assert.Equal("fails", Check("fig6", Ica(null, 1000, 600)).Verdict);
+        Assert.Equal("fails", Check("fig6", Ica(9000, 8000, 600)).Verdict);
+        var none = Check("fig6", Ica(null, null, 600));
+        Assert.Equal("inconclusive", none.Verdict);
+        Assert.Contains("no ICA network reaches", none.Reason);
+    }
+
+    [Fact]
+    public void Fig10GivesOneVerdictPerAntiCollapseVariantLabelledByBatchCoupling()
+    {
+        JsonObject Ac(string v) => new() { ["anti-collapse"] = v };
+        var runs = Curve("bp", 1).Concat(Curve("clapp-pos", 2)).Concat(Curve("clapp-pos", 20).Select(r => new RunRecord
+        {
+            Path = r.Path + "-rc", RunId = r.RunId + "-rc", Rule = r.Rule, Nc = r.Nc, M = r.M, V = r.V, S = r.S, L = r.L, Train = r.Train, Seed = r.Seed,
+            ProbeErrors = r.ProbeErrors, InputProbeError = r.InputProbeError, ChanceError = r.ChanceError, SampleScale = r.SampleScale, DStar = r.DStar,
+            Widths = r.Widths, Config = Ac("running-centered"),
+        })).ToList();
+        var all = Claims.CheckAll(Reproduction.Preset("fig10", "quick"), runs);
+        Assert.Equal(["centered", "running-centered"], all.Select(v => v.Variant));
+        Assert.Equal("holds", all[0].Verdict);
+        Assert.True((bool)all[0].Numbers["gradient_couples_batch"]!);
+        Assert.Contains("implicit in-batch contrast", all[0].Claim);
+        Assert.Equal("fails", all[1].Verdict);
+        Assert.False((bool)all[1].Numbers["gradient_couples_batch"]!);
+        Assert.Equal(3, all[0].Seeds);
+        Assert.Equal("quick", all[0].Scale);
+        // Without a strictly negative-free variant, its entry says so.
+        var onlyCentered = Claims.CheckAll(Reproduction.Preset("fig10", "quick"), runs.Where(r => !r.Path.EndsWith("-rc", StringComparison.Ordinal)).ToList());
+        Assert.Equal("strictly-negative-free", onlyCentered[^1].Variant);
+        Assert.Equal("inconclusive", onlyCentered[^1].Verdict);
+    }
+
+    [Fact]
+    public void APStarClaimBetweenRulesGivenDifferentDataIsInconclusive()
+    {
+        var runs = Curve("bp", 1).Concat(Curve("clapp", 1.2).Select(r => new RunRecord
+        {
+            Path = r.Path, RunId = r.RunId, Rule = r.Rule, Nc = r.Nc, M = r.M, V = r.V, S = r.S, L = r.L, Train = r.Train, Seed = r.Seed,
+            ProbeErrors = r.ProbeErrors, InputProbeError = r.InputProbeError, ChanceError = r.ChanceError, SampleScale = r.SampleScale, DStar = r.DStar,
+            Widths = r.Widths, ExtraDataRead = 2000,
+        }));
+        var v = Check("fig4", runs);
+        Assert.Equal("inconclusive", v.Verdict);
+        Assert.Contains("compares rules given different data", v.Reason);
     }
 
     [Fact]

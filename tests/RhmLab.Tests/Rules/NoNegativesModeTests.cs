@@ -82,3 +82,61 @@ public class NoNegativesModeTests
         Assert.Equal(NoNegativesModes.Parse(ResolvedRun.DefaultAntiCollapse), run.ClappOptions(negatives: false).NoNegatives);
     }
 }
+
+/// <summary>
+/// Which anti-collapse variants are negative-free in the strict sense: the gradient of one datum's loss must not
+/// depend on the other data of its batch. Measured on the objective itself (change another datum, watch this one's
+/// gradient) and compared with the table <see cref="NoNegativesModes.CouplesBatch"/> that Fig. 10's verdicts quote.
+/// </summary>
+public class BatchCouplingTests
+{
+    private const int Width = 6, Anchors = 5;
+
+    [Theory]
+    [InlineData("hinge-only")]
+    [InlineData("wpred-decay")]
+    [InlineData("vicreg-reg")]
+    [InlineData("asym-stopgrad")]
+    [InlineData("normalized")]
+    [InlineData("standardized")]
+    [InlineData("centered")]
+    [InlineData("running-centered")]
+    [InlineData("running-centered+asym-stopgrad")]
+    [InlineData("ema-target")]
+    public void TheTableSaysWhetherADatumsGradientReadsItsBatch(string text)
+    {
+        var mode = NoNegativesModes.Parse(text);
+        var rng = new RhmLab.Rhm.Rng(7);
+        var warm = Batch(rng);
+        var batch = Batch(rng);
+        var changed = (float[])batch.Clone();
+        // Datum 3 (its anchor and its positive row) changes; datum 0's gradient is watched.
+        for (int j = 0; j < Width; j++) { changed[3 * Width + j] += 0.7f; changed[(Anchors + 3) * Width + j] -= 0.4f; }
+        var a = Gradient(mode, warm, batch);
+        var b = Gradient(mode, warm, changed);
+        bool differs = false;
+        foreach (int row in new[] { 0, Anchors })
+            for (int j = 0; j < Width; j++) differs |= Math.Abs(a[row * Width + j] - b[row * Width + j]) > 1e-6;
+        Assert.Equal(NoNegativesModes.CouplesBatch(mode), differs);
+    }
+
+    private static float[] Batch(RhmLab.Rhm.Rng rng)
+    {
+        var h = new float[3 * Anchors * Width];
+        for (int i = 0; i < 2 * Anchors * Width; i++) h[i] = (float)Math.Max(0, rng.NextGaussian() + 0.3);
+        return h;
+    }
+
+    // A fresh objective (same initial W_pred) that first sees the warm-up batch, then the batch: the gradient of the rows.
+    private static float[] Gradient(NoNegativesMode mode, float[] warm, float[] batch)
+    {
+        var options = new ClappOptions { Negatives = false, NoNegatives = mode, WpredDecay = 0.1 };
+        var o = new ClappObjective<float>(new RhmLab.Numerics.ReferenceMatMul(), options, Width, 1, Anchors, new RhmLab.Rhm.Rng(1), new RhmLab.Rhm.Rng(2), "W");
+        var pos = Enumerable.Repeat(true, Anchors).ToArray();
+        var neg = new bool[Anchors];
+        var grad = new float[batch.Length];
+        o.Evaluate(warm, Anchors, pos, neg, grad, new StepStats(), "");
+        o.Evaluate(batch, Anchors, pos, neg, grad, new StepStats(), "");
+        return grad;
+    }
+}
