@@ -12,7 +12,7 @@ public static class RunGrouping
     /// <summary>Options that never separate groups.</summary>
     public static readonly IReadOnlySet<string> Ignored = new HashSet<string>(StringComparer.Ordinal)
     {
-        "seed", "train", "train-x", "test", "threads", "blas", "eval-every",
+        "seed", "train", "train-x", "test", "threads", "blas", "eval-every", "eval-every-updates",
     };
 
     /// <summary>The RHM shape and network size: what varies across the points of one P*-vs-D* fit.</summary>

@@ -106,7 +106,8 @@ public static class CostModel
         int top = layers[^1].Units;
         {
             // Every eval-every epochs, and always at the last epoch.
-            double checkpoints = (c.EvalEvery > 0 ? Math.Floor(epochs / c.EvalEvery) : 0) + (c.EvalEvery > 0 && epochs % c.EvalEvery == 0 ? 0 : 1);
+            double checkpoints = (c.EvalEvery > 0 ? Math.Floor(epochs / c.EvalEvery) : 0) + (c.EvalEvery > 0 && epochs % c.EvalEvery == 0 ? 0 : 1)
+                + (c.EvalEveryUpdates > 0 ? Math.Floor(epochs * run.StepsPerEpoch / (double)Math.Max(c.EvalEveryUpdates, run.StepsPerEpoch)) : 0);
             double each = labelled ? t * forward : (p + t) * forward + Ridge(p, t, top, classes) + CollapseRows * forward * layers.Length;
             eval += checkpoints * each;
             rows += checkpoints * (labelled ? t : p + t + Math.Min(CollapseRows, p) * layers.Length);

@@ -296,7 +296,7 @@ public sealed class ResolvedRun
         FeedbackSeed = Config.StreamSeed(Config.FeedbackSeed), BatchSeed = Config.StreamSeed(Config.BatchSeed),
         PairsSeed = Config.StreamSeed(Config.PairsSeed), ProbeSeed = Config.StreamSeed(Config.ProbeSeed),
         Batch = Config.Batch, Optimizer = Optimizer, Momentum = Config.Momentum, Decay = Decay, Schedule = ScheduleKind, WarmupEpochs = Config.WarmupEpochs,
-        LearningRate = EffectiveLr, Epochs = Epochs, StopLoss = StopLoss, EvalEvery = Config.EvalEvery, RidgeAlpha = Config.RidgeAlpha,
+        LearningRate = EffectiveLr, Epochs = Epochs, StopLoss = StopLoss, EvalEvery = Config.EvalEvery, EvalEveryUpdates = Config.EvalEveryUpdates, RidgeAlpha = Config.RidgeAlpha,
         Negatives = NegativeMode, Loss = Loss, CompareWithBackprop = Definition.Kind == RuleKind.Supervised && !Definition.IsBackprop,
         ProbeStop = ProbeStop ? ProbeStopOptions : null, ProbeStopEvery = Config.ProbeStopEvery, ProbeStopData = Config.ProbeStopData,
         ProbeStopOnNetwork = Config.ProbeStopMeasure == "network",

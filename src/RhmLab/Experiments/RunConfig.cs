@@ -178,6 +178,9 @@ public sealed class RunConfig
     /// <summary>Evaluate the test error every this many epochs (0: only at the end).</summary>
     [RunOption("eval-every", "Test error every N epochs (0: only at the end)", Min = 0)]
     public int EvalEvery { get; set; } = 10;
+    /// <summary>Evaluate the test error every this many updates as well (0: off), so checkpoints are spaced alike at every P.</summary>
+    [RunOption("eval-every-updates", "Test error also every N optimiser updates (0: off): checkpoints spaced alike whatever P; reported, never used to stop", Min = 0)]
+    public long EvalEveryUpdates { get; set; }
     /// <summary>DFA top layer: random or true.</summary>
     [RunOption("dfa-top", "DFA feedback of the top layer", Choices = ["random", "true"])]
     public string DfaTop { get; set; } = "random";

@@ -112,7 +112,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         double stopLoss = run.StopLoss;
         var convergence = run.ProbeStop is { } stopOptions ? new ProbeConvergence(stopOptions) : null;
         var objective = run.ObjectiveStop is { } objectiveOptions ? new ObjectiveConvergence(objectiveOptions) : null;
-        long updates = 0;
+        long updates = 0, lastEvalUpdates = 0;
 
         for (int epoch = 0; epoch < epochs; epoch++)
         {
@@ -173,8 +173,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss) || converged != null;
             if (batches.Negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)batches.SameClassNegatives / batches.Negatives;
             double? testError = null;
-            if ((run.EvalEvery > 0 && (epoch + 1) % run.EvalEvery == 0) || last)
+            bool dueByUpdates = run.EvalEveryUpdates > 0 && updates - lastEvalUpdates >= run.EvalEveryUpdates;
+            if ((run.EvalEvery > 0 && (epoch + 1) % run.EvalEvery == 0) || dueByUpdates || last)
             {
+                lastEvalUpdates = updates;
                 // Supervised rules are measured by their own output; the others by the top-layer probe.
                 testError = Data.Test.Count == 0 ? double.NaN : labelled ? ErrorRate(Data.Test) : TopProbeError();
                 if (!labelled) AddCollapseDiagnostics(comp);

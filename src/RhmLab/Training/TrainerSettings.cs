@@ -59,6 +59,8 @@ public sealed record TrainerSettings
     public required double StopLoss { get; init; }
     /// <summary>Checkpoint every this many epochs (0: only at the end).</summary>
     public required int EvalEvery { get; init; }
+    /// <summary>Checkpoint also once this many updates have passed since the last (0: never).</summary>
+    public long EvalEveryUpdates { get; init; }
     /// <summary>Ridge α of the probes.</summary>
     public required double RidgeAlpha { get; init; }
     /// <summary>How negatives are drawn.</summary>

@@ -139,6 +139,9 @@ public sealed class StoppingTests
         Assert.Equal(new double[] { 5, 10, 12 }, epochs);
         Assert.Equal(result.TestError, (double)compact["checkpoints"]!["test_error"]!.AsArray()[^1]!);
         Assert.Null(result.ToJson(curves: true)["checkpoints"]);
+        // Checkpoints counted in updates: P = 64 is one update per epoch, so every 3 updates is every 3 epochs.
+        var byUpdates = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Train = 64; c.Epochs = 10; c.EvalEvery = 0; c.EvalEveryUpdates = 3; }));
+        Assert.Equal(new double[] { 3, 6, 9, 10 }, byUpdates.ToJson(curves: false)["checkpoints"]!["epoch"]!.AsArray().Select(e => (double)e!).ToArray());
     }
 
     [Fact]
