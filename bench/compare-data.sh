@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side data-generation benchmark: RhmLab (rhmlab bench --mode data) and the PyTorch baseline
-# (torch_baseline.py --mode data), interleaved for several rounds in one sitting, because the machine's cores are
+# (bench/torch_baseline.py --mode data), interleaved for several rounds in one sitting, because the machine's cores are
 # shared and a run measured alone can be off by a factor of two. Writes every record to a JSONL file and prints the
 # median over rounds of each side's samples/s, phase times and the ratio.
 #
@@ -12,7 +12,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-5}"
 out="${2:-data-bench.jsonl}"
 shift $(( $# >= 2 ? 2 : $# ))
-baseline="${TORCH_BASELINE:-/work/shared/bench/torch_baseline.py}"
+baseline="${TORCH_BASELINE:-$here/bench/torch_baseline.py}"
+# The baseline needs Debian's torch under the system interpreter; say how to get it rather than fail mid-round.
+/usr/bin/python3 -c "import torch, numpy" 2>/dev/null || {
+  echo "$0: /usr/bin/python3 cannot import torch; run: apt-get update && apt-get install -y python3-torch python3-numpy libopenblas0-pthread" >&2; exit 2; }
 : > "$out"
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds: rhmlab" >&2

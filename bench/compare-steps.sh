@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side training-step benchmark: RhmLab (rhmlab bench --mode bp|clapp) and the PyTorch baseline
-# (torch_baseline.py, both variants), interleaved per configuration for several rounds in one sitting, because the
+# (bench/torch_baseline.py, both variants), interleaved per configuration for several rounds in one sitting, because the
 # machine's cores are shared. Configurations are the baseline's `all` matrix: n_c=m=v=8 at widths 128 and 256,
 # n_c=m=v=10 at width 1024, L=3, batch 128, one thread. Writes every record to a JSONL file and prints, per mode and
 # width, the median steps/s of each side, RhmLab's ratio to each baseline variant, the step's FLOP count and the
@@ -13,7 +13,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-3}"
 out="${2:-steps-bench.jsonl}"
 modes="${3:-bp clapp}"
-baseline="${TORCH_BASELINE:-$here/../shared/bench/torch_baseline.py}"
+baseline="${TORCH_BASELINE:-$here/bench/torch_baseline.py}"
+# The baseline needs Debian's torch under the system interpreter; say how to get it rather than fail mid-round.
+/usr/bin/python3 -c "import torch, numpy" 2>/dev/null || {
+  echo "$0: /usr/bin/python3 cannot import torch; run: apt-get update && apt-get install -y python3-torch python3-numpy libopenblas0-pthread" >&2; exit 2; }
 : > "$out"
 for r in $(seq 1 "$rounds"); do
   for mode in $modes; do

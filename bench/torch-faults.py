@@ -3,7 +3,7 @@
 
 Runs the baseline's own RHM, sample, decode and one_hot functions, as its data mode does, and reads the process's
 minor-fault counter around each phase. Compare with the page_faults field of `rhmlab bench --json`.
-usage: /usr/bin/python3 bench/torch-faults.py [path/to/torch_baseline.py]
+usage: /usr/bin/python3 bench/torch-faults.py [path/to/torch_baseline.py (default: bench/torch_baseline.py)]
 """
 import os
 import resource
@@ -12,7 +12,7 @@ import time
 
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
-path = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/bench/torch_baseline.py"
+path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_baseline.py")
 sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -26,12 +26,12 @@ def faults():
 
 
 for r in range(4):
-    rhm = tb.RHM(8, 8, 8, 2, 3, r)
-    rng = np.random.default_rng([r, 1])
+    rhm = tb.Hierarchy(8, 8, 8, 2, 3, r)
+    rng = np.random.default_rng([r, 12])
     f0, t0 = faults(), time.perf_counter()
-    _, labels, digits, _ = rhm.sample(1_000_000, rng)
+    idx, _ = rhm.draw_indices(1_000_000, rng)
     f1, t1 = faults(), time.perf_counter()
-    tokens = rhm.decode(labels, digits)
+    tokens = rhm.expand(*rhm.split_index(idx))
     f2, t2 = faults(), time.perf_counter()
     x = tb.one_hot(tokens, 8, "linear")
     f3, t3 = faults(), time.perf_counter()

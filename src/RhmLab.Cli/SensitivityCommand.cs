@@ -9,7 +9,7 @@ namespace RhmLab.Cli;
 
 /// <summary>
 /// <c>rhmlab sensitivity RUN</c>: loads a model saved by <c>rhmlab train --save-model</c>, draws its test set again
-/// from the saved rules and seeds, and measures the synonymic sensitivity of every layer (ALGORITHMS.md §4.5).
+/// from the saved rules and seeds, and measures the synonymic sensitivity of every layer (docs/METHODS.md §4.5).
 /// </summary>
 internal static class SensitivityCommand
 {

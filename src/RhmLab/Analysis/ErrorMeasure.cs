@@ -2,7 +2,7 @@ namespace RhmLab.Analysis;
 
 /// <summary>
 /// Which error of a run an analysis reads. [RHM]'s P* uses the network's own error and the paper's a linear probe
-/// (reference §4.4), so every table and figure names the measure and never mixes two of them.
+/// (docs/METHODS.md §4.4), so every table and figure names the measure and never mixes two of them.
 /// </summary>
 public enum ErrorMeasure
 {

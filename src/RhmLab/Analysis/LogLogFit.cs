@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace RhmLab.Analysis;
 
 /// <summary>
-/// Least-squares fit of log y = log C + b·log x (reference §4.4: log P* against log D*), with the analytic 95 %
+/// Least-squares fit of log y = log C + b·log x (docs/METHODS.md §4.4: log P* against log D*), with the analytic 95 %
 /// interval of the slope from Student's t, and C₁, the constant when the slope is held at 1 (the BP law
 /// P* ≈ C·n_c·m^L).
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace RhmLab.Analysis;
 
 /// <summary>
-/// P* per rule and configuration (reference §4.3), its bootstrap over seeds, the ratio to BP on the same task,
+/// P* per rule and configuration (docs/METHODS.md §4.3), its bootstrap over seeds, the ratio to BP on the same task,
 /// and per rule family the fit of log P* against log D* (§4.4).
 /// </summary>
 public sealed class PStarAnalysis

@@ -4,7 +4,7 @@ using RhmLab.Rhm;
 namespace RhmLab.Analysis;
 
 /// <summary>
-/// Bootstrap over seeds of P* (reference §4.3): resample the S seeds with replacement, recompute the mean curve and
+/// Bootstrap over seeds of P* (docs/METHODS.md §4.3): resample the S seeds with replacement, recompute the mean curve and
 /// its first crossing, and summarise the replicates by their median and 2.5–97.5 % interval, counting how many
 /// were censored on each side.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace RhmLab.Analysis;
 
 /// <summary>
-/// P* from a mean error curve (reference §4.3): the first training-set size whose mean error is at or below the
+/// P* from a mean error curve (docs/METHODS.md §4.3): the first training-set size whose mean error is at or below the
 /// threshold, interpolated linearly in log P between the two bracketing sizes. The first crossing is used even
 /// when the curve later rises again, so a noisy non-monotone curve gives the earliest size that reached threshold.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace RhmLab.Analysis;
 
-/// <summary>How a P* estimate is censored by the ends of the measured grid (reference §4.3).</summary>
+/// <summary>How a P* estimate is censored by the ends of the measured grid (docs/METHODS.md §4.3).</summary>
 public enum Censoring
 {
     /// <summary>The curve crosses the threshold between two measured sizes.</summary>

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace RhmLab.Analysis;
 
 /// <summary>
-/// Synonymic sensitivity of one run under one definition (reference §4.5): S[k][l] for network layer k
+/// Synonymic sensitivity of one run under one definition (docs/METHODS.md §4.5): S[k][l] for network layer k
 /// (0 = input, L + 1 = logits) and RHM level l. The record field <c>sensitivity</c> may hold one table
 /// <c>{"definition", "layers", "levels", "values"}</c>, an array of such tables (one per definition) or a bare
 /// matrix; layers default to 0, 1, … and levels to 1, 2, ….

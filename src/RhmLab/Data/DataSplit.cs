@@ -4,7 +4,7 @@ using RhmLab.Rhm;
 namespace RhmLab.Data;
 
 /// <summary>
-/// A training set of P and a test set of T data drawn from one grammar (ALGORITHMS.md §1.7): distinct and disjoint
+/// A training set of P and a test set of T data drawn from one grammar (docs/METHODS.md §1.7): distinct and disjoint
 /// by default, with nested training sets across P for one sample seed.
 /// </summary>
 public sealed class DataSplit

@@ -8,7 +8,7 @@ namespace RhmLab.Data;
 /// <summary>Memory layout of a one-hot batch.</summary>
 public enum OneHotLayout
 {
-    /// <summary>[B, d, v], position-major, channels last: the engine's layout (ALGORITHMS.md §2.3).</summary>
+    /// <summary>[B, d, v], position-major, channels last: the engine's layout (docs/METHODS.md §2.3).</summary>
     PositionMajor,
     /// <summary>[B, v, d], the logical [channels, positions] layout of conv1d code.</summary>
     ChannelMajor,

@@ -1,6 +1,6 @@
 namespace RhmLab.Data;
 
-/// <summary>How training and test indices are drawn (ALGORITHMS.md §1.7).</summary>
+/// <summary>How training and test indices are drawn (docs/METHODS.md §1.7).</summary>
 public enum SamplingMode
 {
     /// <summary>Default: P + T distinct indices, uniformly without replacement.</summary>

@@ -3,7 +3,7 @@ using RhmLab.Numerics;
 
 namespace RhmLab.Evaluation;
 
-/// <summary>Collapse diagnostics of one representation over a batch (ALGORITHMS.md §4.7).</summary>
+/// <summary>Collapse diagnostics of one representation over a batch (docs/METHODS.md §4.7).</summary>
 public sealed class CollapseStats
 {
     internal CollapseStats(double[] unitStd, int deadUnits, double effectiveRank, double totalVariance, int rows, double threshold)

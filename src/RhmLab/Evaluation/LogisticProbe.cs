@@ -13,7 +13,7 @@ public enum LogisticOptimizer
     SgdMomentum,
 }
 
-/// <summary>Options of the logistic probe (`probe = logistic`, ALGORITHMS.md §4.1).</summary>
+/// <summary>Options of the logistic probe (`probe = logistic`, docs/METHODS.md §4.1).</summary>
 public sealed record LogisticOptions
 {
     /// <summary>Optimiser; Adam by default.</summary>
@@ -40,7 +40,7 @@ public sealed record LogisticOptions
 
 /// <summary>
 /// Multinomial logistic regression (softmax + cross-entropy) on standardised features, trained by mini-batch Adam or
-/// SGD with momentum and no weight decay: the second probe of ALGORITHMS.md §4.1.
+/// SGD with momentum and no weight decay: the second probe of docs/METHODS.md §4.1.
 /// </summary>
 /// <remarks>
 /// Training runs in float32 like the networks it probes, single-threaded so that the result is a function of the

@@ -4,7 +4,7 @@ using RhmLab.Numerics;
 
 namespace RhmLab.Evaluation;
 
-/// <summary>Which normal equations the ridge probe solves (ALGORITHMS.md §4.1).</summary>
+/// <summary>Which normal equations the ridge probe solves (docs/METHODS.md §4.1).</summary>
 public enum RidgeSolver
 {
     /// <summary>Dual when there are more features than training rows, primal otherwise.</summary>
@@ -30,7 +30,7 @@ public sealed record RidgeOptions
 
 /// <summary>
 /// Closed-form ridge regression on one-hot targets, read out by argmax: the default linear probe of a frozen
-/// representation (ALGORITHMS.md §4.1). Features arrive row-major [rows, cols] with integer labels.
+/// representation (docs/METHODS.md §4.1). Features arrive row-major [rows, cols] with integer labels.
 /// </summary>
 /// <remarks>
 /// Normal equations are formed in float64 (float32 inputs are reduced in float32 chunks, see

@@ -15,7 +15,7 @@ public enum SensitivityRep
     Pre,
 }
 
-/// <summary>Options of the synonymic sensitivity (ALGORITHMS.md §4.5).</summary>
+/// <summary>Options of the synonymic sensitivity (docs/METHODS.md §4.5).</summary>
 public sealed record SensitivityOptions
 {
     /// <summary>Test data in the reference set (1000); fewer when the test set is smaller.</summary>
@@ -57,7 +57,7 @@ public sealed record RepresentationMap(IReadOnlyList<int> Layers, IReadOnlyList<
 {
     /// <summary>
     /// The layers of a network: the one-hot input (k = 0), every hidden layer (k = 1..K, post- or pre-activations)
-    /// and the logits (k = K + 1), each flattened position-major as in ALGORITHMS.md §2.3.
+    /// and the logits (k = K + 1), each flattened position-major as in docs/METHODS.md §2.3.
     /// </summary>
     public static RepresentationMap FromNetwork<T>(Network<T> net, SensitivityRep rep = SensitivityRep.Post, int chunk = 1024)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -97,7 +97,7 @@ public sealed record RepresentationMap(IReadOnlyList<int> Layers, IReadOnlyList<
 }
 
 /// <summary>
-/// Both synonymic sensitivities of every layer k and level l (ALGORITHMS.md §4.5). Matrices are indexed
+/// Both synonymic sensitivities of every layer k and level l (docs/METHODS.md §4.5). Matrices are indexed
 /// [layer row][l − 1]: rows follow <see cref="Layers"/>, columns the levels 1..L.
 /// </summary>
 public sealed class SensitivityResult
@@ -203,7 +203,7 @@ public sealed class SensitivityResult
 }
 
 /// <summary>
-/// Synonymic sensitivity (ALGORITHMS.md §4.5) of any layered representation on a reference set of RHM data:
+/// Synonymic sensitivity (docs/METHODS.md §4.5) of any layered representation on a reference set of RHM data:
 /// (a) `sens-distance`, the squared distance moved by a level-l synonym exchange, normalised by the mean squared
 /// distance between two different reference data; (b) `sens-correlation`, the standardised correlation between a
 /// datum's representation and that of its one-node synonym exchange, divided by the same for noise at that node.

@@ -12,7 +12,7 @@ public sealed record PStarSearchOptions
 {
     /// <summary><c>probe</c> (top-layer ridge probe, the paper's P*) or <c>network</c> (the network's own error).</summary>
     public required string Measure { get; init; }
-    /// <summary>The crossing is at threshold·(1 − 1/n_c), as in reference §4.3.</summary>
+    /// <summary>The crossing is at threshold·(1 − 1/n_c), as in docs/METHODS.md §4.3.</summary>
     public double Threshold { get; init; } = 0.1;
     /// <summary>The first P, as a multiple of n_c·m^L.</summary>
     public double StartX { get; init; } = 1;
@@ -88,7 +88,7 @@ public readonly record struct SearchLevel(long Train, double MeanError);
 public sealed record SearchStep(long? Next, long? Below, long? Above, string Status);
 
 /// <summary>
-/// The adaptive P* search (reference §4.3's crossing, found without a fixed grid): a pure function from the finished
+/// The adaptive P* search (docs/METHODS.md §4.3's crossing, found without a fixed grid): a pure function from the finished
 /// sizes of one configuration to the next size. It brackets the first crossing of the seed-mean error (P × or ÷
 /// <see cref="PStarSearchOptions.Factor"/> from the start) and bisects the bracket in log P until
 /// P_above / P_below ≤ <see cref="PStarSearchOptions.Ratio"/>. Because it depends only on the finished runs, any

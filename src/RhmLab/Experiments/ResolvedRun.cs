@@ -169,7 +169,7 @@ public sealed class ResolvedRun
     public const string DefaultAntiCollapse = "centered";
 
     /// <summary>
-    /// The default learning rate of a rule under an optimiser (ALGORITHMS.md §2.4): SGD 0.1 (× H_L under the
+    /// The default learning rate of a rule under an optimiser (docs/METHODS.md §2.4): SGD 0.1 (× H_L under the
     /// mean-field readout); Adam 1e-2 for supervised rules; for self-supervised rules Adam 1e-2 at L ≤ 2 and 3e-3
     /// deeper, where 1e-2 killed most units in the pilot.
     /// </summary>
@@ -178,7 +178,7 @@ public sealed class ResolvedRun
         : kind == RuleKind.SelfSupervised && depth >= 3 ? 3e-3 : 1e-2;
 
     /// <summary>
-    /// The epoch budget when neither <c>epochs</c> nor <c>updates</c> is given (ALGORITHMS.md §2.4): 500 for supervised
+    /// The epoch budget when neither <c>epochs</c> nor <c>updates</c> is given (docs/METHODS.md §2.4): 500 for supervised
     /// rules; for self-supervised rules 400 at L ≤ 2, 1000 at L = 3 and 1500 deeper; one for layer-wise ICA, which
     /// fits every layer before the first epoch.
     /// </summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace RhmLab.Experiments;
 
 /// <summary>
-/// Every option of one training run, with the defaults of ALGORITHMS.md. The same keys serve the command line
+/// Every option of one training run, with the defaults of docs/METHODS.md. The same keys serve the command line
 /// (<c>--key value</c>), run-config JSON files and sweep plans (see <see cref="RunOptions"/>). Null means "the
 /// default that depends on other options", resolved by <see cref="ResolvedRun.Resolve"/>.
 /// </summary>
@@ -215,7 +215,7 @@ public sealed class RunConfig
     [RunOption("rep", "Representation of a multi-position layer for local losses", Choices = ["flatten", "per-position", "per-position-mean", "pooled"])]
     public string Rep { get; set; } = "flatten";
     /// <summary>Anti-collapse mechanism of CLAPP without negatives (null: the measured default).</summary>
-    [RunOption("anti-collapse", "Anti-collapse of CLAPP without negatives, the `nc` convention of ALGORITHMS.md 3.8", Values = typeof(AntiCollapseValues))]
+    [RunOption("anti-collapse", "Anti-collapse of CLAPP without negatives, the `nc` convention of docs/METHODS.md §3.8", Values = typeof(AntiCollapseValues))]
     public string? AntiCollapse { get; set; }
     /// <summary>λ of the wpred-decay anti-collapse component.</summary>
     [RunOption("wpred-decay", "Lambda of the wpred-decay anti-collapse component", Min = 0)]
@@ -257,7 +257,7 @@ public sealed class RunConfig
     [RunOption("ica-rica-lambda", "Layer-wise ICA under ica-overcomplete = rica: weight λ of the log-cosh sparsity against the reconstruction cost", Min = 0)]
     public double IcaRicaLambda { get; set; } = 0.1;
     /// <summary>Layer-wise ICA nonlinearity: relu (abs and relu-pm are not implemented).</summary>
-    [RunOption("ica-nonlin", "Layer-wise ICA nonlinearity: the network's ReLU (abs and relu-pm of ALGORITHMS.md are not implemented)", Choices = ["relu"])]
+    [RunOption("ica-nonlin", "Layer-wise ICA nonlinearity: the network's ReLU (abs and relu-pm of docs/METHODS.md §3.12 are not implemented)", Choices = ["relu"])]
     public string IcaNonlin { get; set; } = "relu";
     /// <summary>Probe: ridge, logistic, both or none.</summary>
     [RunOption("probe", "Linear probe of every layer", Choices = ["ridge", "logistic", "both", "none"])]

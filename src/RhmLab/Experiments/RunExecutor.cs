@@ -8,7 +8,7 @@ namespace RhmLab.Experiments;
 
 /// <summary>
 /// Runs one config end to end: data, training, the network's own errors, and linear probes on every layer's
-/// frozen representation (ALGORITHMS.md §4.1). This is what <c>rhmlab train</c> and each sweep point call.
+/// frozen representation (docs/METHODS.md §4.1). This is what <c>rhmlab train</c> and each sweep point call.
 /// </summary>
 public static class RunExecutor
 {

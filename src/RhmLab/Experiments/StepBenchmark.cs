@@ -54,7 +54,7 @@ public sealed record StepBenchmarkOptions
 }
 
 /// <summary>
-/// Times full training steps the way <c>shared/bench/torch_baseline.py --mode bp|clapp</c> does: gather a batch
+/// Times full training steps the way <c>bench/torch_baseline.py --mode bp|clapp</c> does: gather a batch
 /// from a pre-generated training set, forward, the loss (cross-entropy, or the layer-local CLAPP loss on anchors,
 /// positives and negatives), backward, SGD with momentum 0.9. Reports steps/s, the step's FLOP count and the
 /// achieved fraction of the provider's matrix-product peak, measured in the same process.

@@ -6,7 +6,7 @@ using RhmLab.Rhm;
 namespace RhmLab.Networks;
 
 /// <summary>
-/// A hierarchical CNN (or its MLP baseline) on one-hot RHM strings, ALGORITHMS.md §2. Activations are
+/// A hierarchical CNN (or its MLP baseline) on one-hot RHM strings, docs/METHODS.md §2. Activations are
 /// position-major [B, d_k, C_k], so each layer's patch matrix is a free reshape and the layer is one matrix product.
 /// The first layer on one-hot tokens is a gather-sum of weight rows, never a dense product.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace RhmLab.Networks;
 
-/// <summary>Forward multiplier of a convolution (ALGORITHMS.md §2.2, <c>conv-scale</c>).</summary>
+/// <summary>Forward multiplier of a convolution (docs/METHODS.md §2.2, <c>conv-scale</c>).</summary>
 public enum ConvScale
 {
     /// <summary>Default ([TLM]): σ_k = 1/sqrt(C_{k−1}·s), weights N(0, 1).</summary>
@@ -41,7 +41,7 @@ public enum Architecture
 }
 
 /// <summary>
-/// The architecture of a network: widths per hidden layer and the scaling conventions of ALGORITHMS.md §2.2. The
+/// The architecture of a network: widths per hidden layer and the scaling conventions of docs/METHODS.md §2.2. The
 /// number of hidden layers is the length of <see cref="Widths"/>; a CNN with fewer layers than L ends with several
 /// positions, which the readout averages (<c>readout-input = mean</c>).
 /// </summary>

@@ -30,7 +30,7 @@ public sealed record FigurePreset(string Id, string Claim, string Folder, IReadO
 }
 
 /// <summary>
-/// The presets of <c>rhmlab reproduce</c> (ALGORITHMS.md §5). <c>quick</c> uses small RHMs, one or two seeds and short
+/// The presets of <c>rhmlab reproduce</c> (docs/METHODS.md §5). <c>quick</c> uses small RHMs, one or two seeds and short
 /// budgets so that every figure finishes in minutes on two cores and already shows its qualitative claim; <c>paper</c>
 /// uses the paper's configurations (§1.11) with ≥ 5 seeds, the P grid of §4.3 and the default budgets, and is meant
 /// for a cluster (<c>rhmlab slurm</c> on the same plans).

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace RhmLab.Rhm;
 
 /// <summary>
-/// The bijection between the integers [0, P_max) and the data of an RHM (ALGORITHMS.md §1.6), in mixed radix:
+/// The bijection between the integers [0, P_max) and the data of an RHM (docs/METHODS.md §1.6), in mixed radix:
 /// class α most significant (radix n_c), then the N production choices (radix m), root first, then each level
 /// top-down, nodes left to right. The same index names the same datum as in the public reference code for the
 /// same rules. Uses <see cref="long"/> when P_max &lt; 2^63 and <see cref="BigInteger"/> otherwise.

@@ -49,7 +49,7 @@ internal readonly struct FastDivisor
 }
 
 /// <summary>
-/// The N base-m digits of a remainder r &lt; m^N, most significant first (ALGORITHMS.md §1.6). Powers of two use
+/// The N base-m digits of a remainder r &lt; m^N, most significant first (docs/METHODS.md §1.6). Powers of two use
 /// shifts; other radices split r into chunks of k digits with m^k &lt; 2^32 (one division per chunk) and take each
 /// chunk's digits with 32-bit multiplications.
 /// </summary>

@@ -5,7 +5,7 @@ namespace RhmLab.Rhm;
 
 /// <summary>
 /// The production rules of one RHM: for every level l = 1..L a table giving each parent symbol its m productions,
-/// each an s-tuple of level-(l−1) symbols (ALGORITHMS.md §1.3). Levels are numbered bottom-up (0 = input tokens,
+/// each an s-tuple of level-(l−1) symbols (docs/METHODS.md §1.3). Levels are numbered bottom-up (0 = input tokens,
 /// L = class). The grammar generates a datum from its class and production choices, and parses a string back.
 /// </summary>
 public sealed class Grammar

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace RhmLab.Rhm;
 
 /// <summary>
-/// Draws uniformly random ordered sequences of distinct dataset indices (ALGORITHMS.md §1.7): a partial
+/// Draws uniformly random ordered sequences of distinct dataset indices (docs/METHODS.md §1.7): a partial
 /// Fisher–Yates shuffle when P_max ≤ 2^22 (over a dense array when more than a quarter of [0, P_max) is requested,
 /// over a dictionary of displaced entries otherwise; both make the same draws), sequential rejection above.
 /// The algorithm depends on P_max only, never on the count, so for one seed the sequence of a smaller count is a

@@ -1,6 +1,6 @@
 namespace RhmLab.Rhm;
 
-/// <summary>How a negative partner is chosen (ALGORITHMS.md §1.10).</summary>
+/// <summary>How a negative partner is chosen (docs/METHODS.md §1.10).</summary>
 public enum NegativeMode
 {
     /// <summary>Default: uniform among training data of another class.</summary>

@@ -1,6 +1,6 @@
 namespace RhmLab.Rhm;
 
-/// <summary>Which node(s) of a level a perturbation touches (ALGORITHMS.md §1.9).</summary>
+/// <summary>Which node(s) of a level a perturbation touches (docs/METHODS.md §1.9).</summary>
 public enum NodeSelection
 {
     /// <summary>Default: one node, position uniform over the level.</summary>
@@ -40,7 +40,7 @@ public sealed record PerturbationOptions(
 }
 
 /// <summary>
-/// Synonym exchanges and symbol noise at a level (ALGORITHMS.md §1.9). They act on a datum's class and choices and
+/// Synonym exchanges and symbol noise at a level (docs/METHODS.md §1.9). They act on a datum's class and choices and
 /// return a new string; the sampled data set is never changed. Draw from the <c>perturb</c> stream.
 /// </summary>
 public sealed class Perturbation

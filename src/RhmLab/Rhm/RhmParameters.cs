@@ -3,7 +3,7 @@ using System.Numerics;
 namespace RhmLab.Rhm;
 
 /// <summary>
-/// The five numbers that define a Random Hierarchy Model (ALGORITHMS.md §1.1): n_c classes, m productions
+/// The five numbers that define a Random Hierarchy Model (docs/METHODS.md §1.1): n_c classes, m productions
 /// (synonyms) per symbol, vocabulary v of every level below the class, tuple size s (branching factor) and depth L.
 /// </summary>
 /// <param name="Classes">n_c, number of classes (top-level objects), ≥ 2.</param>
@@ -55,7 +55,7 @@ public sealed record RhmParameters(int Classes, int Synonyms, int Vocabulary, in
     public double ChanceError => 1.0 - 1.0 / Classes;
 
     /// <summary>
-    /// Checks every constraint of ALGORITHMS.md §1.4 and throws with a message that names the parameter and the
+    /// Checks every constraint of docs/METHODS.md §1.4 and throws with a message that names the parameter and the
     /// violated inequality with its numbers. Call before drawing anything.
     /// </summary>
     /// <param name="dynamicV1">For the v1 generator with <c>v1-constraint = dynamic</c>: skip the static tuple checks.</param>

@@ -1,6 +1,6 @@
 namespace RhmLab.Rhm;
 
-/// <summary>Which generator drew the production rules (ALGORITHMS.md §1.3).</summary>
+/// <summary>Which generator drew the production rules (docs/METHODS.md §1.3).</summary>
 public enum RuleVersion
 {
     /// <summary>Default: n_c·m then v·m distinct tuples per level, over the full vocabulary ([TLM] <c>sample_rules</c>).</summary>

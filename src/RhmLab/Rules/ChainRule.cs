@@ -5,7 +5,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Rules;
 
-/// <summary>Which matrices carry the error down the chain (ALGORITHMS.md §3.6, "feedback weights").</summary>
+/// <summary>Which matrices carry the error down the chain (docs/METHODS.md §3.6, "feedback weights").</summary>
 public enum FeedbackWeights
 {
     /// <summary>The forward weights W^j and β: backpropagation.</summary>

@@ -5,7 +5,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Rules;
 
-/// <summary>CLAPP's pairing of terms (ALGORITHMS.md §3.7).</summary>
+/// <summary>CLAPP's pairing of terms (docs/METHODS.md §3.7).</summary>
 public enum ClappMode
 {
     /// <summary>Default, CLAPP-s: every anchor gets a positive and a negative every step.</summary>

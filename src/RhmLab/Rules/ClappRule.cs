@@ -5,7 +5,7 @@ using RhmLab.Rhm;
 namespace RhmLab.Rules;
 
 /// <summary>
-/// CLAPP (ALGORITHMS.md §3.7–§3.8, §3.11). Layer-local by default: layer k has its own prediction matrix and
+/// CLAPP (docs/METHODS.md §3.7–§3.8, §3.11). Layer-local by default: layer k has its own prediction matrix and
 /// hinge loss on its own representation, and its input h^(k−1) is a constant for its update, so no gradient
 /// crosses layers. With <c>endToEnd</c> the same loss sits only on the top layer and is backpropagated through
 /// every layer (<c>e2e-clapp</c>, the paper's Fig. 9).

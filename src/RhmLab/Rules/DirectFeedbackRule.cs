@@ -5,7 +5,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Rules;
 
-/// <summary>How DFA's random matrices are scaled (ALGORITHMS.md §3.3, <c>dfa-scale</c>).</summary>
+/// <summary>How DFA's random matrices are scaled (docs/METHODS.md §3.3, <c>dfa-scale</c>).</summary>
 public enum DfaScale
 {
     /// <summary>Entries i.i.d. N(0, 1/n_c).</summary>

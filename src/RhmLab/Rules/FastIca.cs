@@ -24,7 +24,7 @@ public enum IcaOvercomplete
     Error,
 }
 
-/// <summary>Options of FastICA (ALGORITHMS.md §3.12, step 2); defaults follow scikit-learn's FastICA.</summary>
+/// <summary>Options of FastICA (docs/METHODS.md §3.12, step 2); defaults follow scikit-learn's FastICA.</summary>
 public sealed record IcaOptions
 {
     /// <summary>Requested number of components H; 0 means as many as the rank of the data.</summary>
@@ -140,7 +140,7 @@ public sealed class IcaResult
 
 /// <summary>
 /// FastICA with the logcosh contrast and the parallel (symmetric) fixed-point iteration, as used to build a
-/// layer-wise ICA network (ALGORITHMS.md §3.12). The caller gathers the patches, subsamples them and applies the
+/// layer-wise ICA network (docs/METHODS.md §3.12). The caller gathers the patches, subsamples them and applies the
 /// nonlinearity; this class turns a data matrix [rows, d] into an unmixing matrix.
 /// </summary>
 public static class FastIca

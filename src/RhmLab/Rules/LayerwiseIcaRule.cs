@@ -19,7 +19,7 @@ public enum IcaWidthMode
     Reconstruction,
 }
 
-/// <summary>Options of the layer-wise ICA rule (ALGORITHMS.md §3.12).</summary>
+/// <summary>Options of the layer-wise ICA rule (docs/METHODS.md §3.12).</summary>
 public sealed record LayerwiseIcaOptions
 {
     /// <summary>Patches per layer above which the patches are subsampled uniformly (<c>ica-max-patches</c>, 2·10^5).</summary>
@@ -58,7 +58,7 @@ public sealed record IcaLayerFit(int Layer, int Patches, long AvailablePatches, 
 }
 
 /// <summary>
-/// Layer-wise ICA (ALGORITHMS.md §3.12, the paper's Fig. 6): before the first epoch, layers 1..K are fitted in
+/// Layer-wise ICA (docs/METHODS.md §3.12, the paper's Fig. 6): before the first epoch, layers 1..K are fitted in
 /// turn, each by FastICA on every patch of the layer below over the training set, so that the pre-activations are
 /// exactly the ICA sources a^k_p = U·(patch_p − mean), with unit variance over the training patches and positive
 /// skew. Nothing is learnt afterwards: every step writes zero updates and all network parameters are frozen.

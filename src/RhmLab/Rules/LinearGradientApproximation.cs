@@ -5,7 +5,7 @@ using RhmLab.Numerics;
 namespace RhmLab.Rules;
 
 /// <summary>
-/// The oracle of ALGORITHMS.md §3.5 (<c>lga</c>, linear gradient approximation): the best input-independent linear
+/// The oracle of docs/METHODS.md §3.5 (<c>lga</c>, linear gradient approximation): the best input-independent linear
 /// feedback G^k = argmin_G Σ_μ ‖G e_μ − g^k_μ‖² = (Σ_μ g^k_μ e_μᵀ)(Σ_μ e_μ e_μᵀ)⁺, fitted to the exact BP gradients
 /// with respect to the post-activations, then used like DFA: δ^k = M^k ⊙ (G^k e). If even this feedback fails,
 /// the missing ingredient is input-specific masking, not the quality of the feedback matrix.

@@ -2,7 +2,7 @@ using System.Numerics;
 
 namespace RhmLab.Rules;
 
-/// <summary>Supervised losses on the logits (ALGORITHMS.md §3.1).</summary>
+/// <summary>Supervised losses on the logits (docs/METHODS.md §3.1).</summary>
 public enum LossKind
 {
     /// <summary>Default: cross-entropy, e = softmax(f) − onehot(y).</summary>

@@ -3,7 +3,7 @@ using RhmLab.Networks;
 
 namespace RhmLab.Rules;
 
-/// <summary>Which non-contrastive loss (ALGORITHMS.md §3.9–§3.10).</summary>
+/// <summary>Which non-contrastive loss (docs/METHODS.md §3.9–§3.10).</summary>
 public enum NonContrastiveLoss
 {
     /// <summary>ℓ = 25·inv + 25·V + 1·(cov(Z) + cov(Z′)).</summary>

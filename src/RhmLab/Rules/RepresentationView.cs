@@ -1,6 +1,6 @@
 namespace RhmLab.Rules;
 
-/// <summary>How a multi-position layer becomes the vector a local loss sees (ALGORITHMS.md §3.13, <c>rep</c>).</summary>
+/// <summary>How a multi-position layer becomes the vector a local loss sees (docs/METHODS.md §3.13, <c>rep</c>).</summary>
 public enum RepresentationMode
 {
     /// <summary>Default: z = vec(h^k) ∈ R^(H_k·d_k), position-major; W_pred is (H_k·d_k)².</summary>

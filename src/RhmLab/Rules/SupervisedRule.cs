@@ -5,7 +5,7 @@ using RhmLab.Numerics;
 namespace RhmLab.Rules;
 
 /// <summary>
-/// The common form of every supervised rule (ALGORITHMS.md §3.0): the readout gets its true gradient, each
+/// The common form of every supervised rule (docs/METHODS.md §3.0): the readout gets its true gradient, each
 /// hidden layer k gets an error signal δ^k, and every layer applies the same local update, postsynaptic error ×
 /// presynaptic patch. Subclasses differ only in how they obtain δ^k.
 /// </summary>

@@ -5,7 +5,7 @@ using RhmLab.Numerics;
 namespace RhmLab.Rules;
 
 /// <summary>
-/// The statistics terms of the non-contrastive losses (ALGORITHMS.md §3.9, §3.10) on a batch of N rows of
+/// The statistics terms of the non-contrastive losses (docs/METHODS.md §3.9, §3.10) on a batch of N rows of
 /// dimension n, with their gradients added into a gradient buffer. Centring by the batch mean: whether the mean is
 /// detached does not change these gradients, since Σ_μ (z_μ − z̄) = 0.
 /// </summary>

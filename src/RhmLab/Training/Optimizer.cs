@@ -4,7 +4,7 @@ using RhmLab.Rules;
 
 namespace RhmLab.Training;
 
-/// <summary>Weight-decay form (ALGORITHMS.md §6 item 4).</summary>
+/// <summary>Weight-decay form (docs/METHODS.md §6 item 4).</summary>
 public enum WeightDecayForm
 {
     /// <summary>Default: no decay.</summary>

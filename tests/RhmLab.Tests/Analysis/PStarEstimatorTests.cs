@@ -2,7 +2,7 @@ using RhmLab.Analysis;
 
 namespace RhmLab.Tests.Analysis;
 
-/// <summary>P* from a mean curve: the reference §4.3 interpolation, first crossing, censoring.</summary>
+/// <summary>P* from a mean curve: the docs/METHODS.md §4.3 interpolation, first crossing, censoring.</summary>
 public class PStarEstimatorTests
 {
     private static readonly double[] Ps = [100, 200, 400, 800];

@@ -5,7 +5,7 @@ namespace RhmLab.Tests.Cli;
 
 /// <summary>
 /// Files written by <c>rhmlab data</c> load in NumPy: dtypes and shapes, every row parses to its label through the
-/// rule arrays, and every index decodes (mixed radix, ALGORITHMS.md §1.6) to its row.
+/// rule arrays, and every index decodes (mixed radix, docs/METHODS.md §1.6) to its row.
 /// </summary>
 public sealed class NumpyInteropTests : IDisposable
 {

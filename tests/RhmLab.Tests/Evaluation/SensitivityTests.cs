@@ -7,7 +7,7 @@ using RhmLab.Training;
 
 namespace RhmLab.Tests.Evaluation;
 
-/// <summary>Synonymic sensitivity (ALGORITHMS.md §4.5) on representations whose invariances are known.</summary>
+/// <summary>Synonymic sensitivity (docs/METHODS.md §4.5) on representations whose invariances are known.</summary>
 public class SensitivityTests
 {
     private static readonly RhmParameters Rhm = new(3, 3, 3, 2, 3);

@@ -5,7 +5,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Tests.Rhm;
 
-/// <summary>The index ↔ datum bijection (ALGORITHMS.md §1.5–1.6), including the BigInteger path.</summary>
+/// <summary>The index ↔ datum bijection (docs/METHODS.md §1.5–1.6), including the BigInteger path.</summary>
 public class EnumerationTests
 {
     [Fact]

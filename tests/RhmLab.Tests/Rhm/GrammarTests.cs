@@ -3,7 +3,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Tests.Rhm;
 
-/// <summary>Production rules (ALGORITHMS.md §1.3) and parsing (§1.6).</summary>
+/// <summary>Production rules (docs/METHODS.md §1.3) and parsing (§1.6).</summary>
 public class GrammarTests
 {
     [Fact]

@@ -11,7 +11,7 @@ public sealed record ModelCase(RhmParameters P, RuleVersion Version, long Seed)
     public override string ToString() => $"{P} {Version.Name()} seed={Seed}";
 }
 
-/// <summary>Generators of small parameter sets that satisfy the constraints of ALGORITHMS.md §1.4.</summary>
+/// <summary>Generators of small parameter sets that satisfy the constraints of docs/METHODS.md §1.4.</summary>
 public static class Models
 {
     /// <summary>Iterations of each property test (kept small: the machine is shared).</summary>

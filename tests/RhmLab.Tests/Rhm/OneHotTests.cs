@@ -4,7 +4,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Tests.Rhm;
 
-/// <summary>One-hot batches (ALGORITHMS.md §1.8) in both layouts.</summary>
+/// <summary>One-hot batches (docs/METHODS.md §1.8) in both layouts.</summary>
 public class OneHotTests
 {
     [Fact]

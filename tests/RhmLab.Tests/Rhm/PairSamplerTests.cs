@@ -3,7 +3,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Tests.Rhm;
 
-/// <summary>Same-object pair sampling (ALGORITHMS.md §1.10).</summary>
+/// <summary>Same-object pair sampling (docs/METHODS.md §1.10).</summary>
 public class PairSamplerTests
 {
     private static readonly Gen<(int Classes, int[] Labels, ulong Seed)> LabelSets =

@@ -3,7 +3,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Tests.Rhm;
 
-/// <summary>Synonym exchanges and noise (ALGORITHMS.md §1.9).</summary>
+/// <summary>Synonym exchanges and noise (docs/METHODS.md §1.9).</summary>
 public class PerturbationTests
 {
     private static readonly Gen<(ModelCase Case, int Level, ulong Seed)> SynonymCases =

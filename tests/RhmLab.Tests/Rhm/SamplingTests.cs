@@ -5,7 +5,7 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Tests.Rhm;
 
-/// <summary>Train/test sampling (ALGORITHMS.md §1.7): <see cref="DataSplit"/> and <see cref="IndexSampler"/>.</summary>
+/// <summary>Train/test sampling (docs/METHODS.md §1.7): <see cref="DataSplit"/> and <see cref="IndexSampler"/>.</summary>
 public class SamplingTests
 {
     private static readonly Gen<(ModelCase Case, int Train, int Test, long Seed)> Splits =

@@ -9,7 +9,7 @@ using RhmLab.Training;
 
 namespace RhmLab.Tests.Rules;
 
-/// <summary>Layer-wise ICA (ALGORITHMS.md §3.12): the fitted layers compute exactly the ICA sources of their patches.</summary>
+/// <summary>Layer-wise ICA (docs/METHODS.md §3.12): the fitted layers compute exactly the ICA sources of their patches.</summary>
 public class LayerwiseIcaTests
 {
     private static readonly RhmParameters Rhm = new(3, 3, 3, 2, 2);

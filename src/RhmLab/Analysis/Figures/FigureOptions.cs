@@ -26,7 +26,7 @@ public sealed record FigureOptions
 }
 
 /// <summary>
-/// The two readings of Fig. 5's "linear probes on the output of networks of different depths" (ALGORITHMS.md leaves
+/// The two readings of Fig. 5's "linear probes on the output of networks of different depths" (docs/METHODS.md §5 leaves
 /// it open): the layers of one network of depth L, or separate networks trained with 1, 2, …, L layers, each probed at
 /// its top layer.
 /// </summary>
