@@ -14,6 +14,12 @@ public static class CliApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        try { PluginOption.LoadNamedIn(args); }
+        catch (ArgumentException e)
+        {
+            stderr.WriteLine($"rhmlab: error: {OneLine(e.Message)}");
+            return UserError;
+        }
         // A root named "rhmlab", not RootCommand (named after the executable, RhmLab.Cli): usage lines in --help
         // must show the command users type. It gets RootCommand's help and version options.
         var root = new Command("rhmlab", "RhmLab: the Random Hierarchy Model, hierarchical CNNs and local learning rules (arXiv 2605.18557).")

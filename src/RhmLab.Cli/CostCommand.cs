@@ -21,6 +21,7 @@ internal static class CostCommand
         cmd.Arguments.Add(folder);
         cmd.Options.Add(json);
         cmd.Options.Add(recalibrate);
+        cmd.Options.Add(PluginOption.Create());
         cmd.SetAction(parse =>
         {
             string dir = parse.GetValue(folder)!;

@@ -22,7 +22,7 @@ internal static class ReproduceCommand
         var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
         var cmd = new Command("reproduce", "Run the preset sweep of a figure of the paper and draw it (resumable)");
         cmd.Arguments.Add(figure);
-        foreach (var o in new Option[] { scale, output, jobs, dryRun, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, PluginOption.Create() }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(figure)!;

@@ -35,7 +35,7 @@ internal static class SensitivityCommand
             var options = new SensitivityOptions
             {
                 Reference = n,
-                Seed = parse.GetValue(seed) ?? model.Config.Seed,
+                Seed = parse.GetValue(seed) ?? model.Config.Seeds.Seed,
                 Rep = parse.GetValue(pre) ? SensitivityRep.Pre : SensitivityRep.Post,
                 IncludeDiagonal = parse.GetValue(diagonal),
             };

@@ -22,7 +22,7 @@ internal static class SlurmCommand
 
         var cmd = new Command("slurm", "Write a Slurm job-array script whose task i runs shard i/N of a sweep plan");
         cmd.Arguments.Add(plan);
-        foreach (var o in new Option[] { array, output, results, partition, time, cpus, mem, name, maxRunning }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { array, output, results, partition, time, cpus, mem, name, maxRunning, PluginOption.Create() }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string planPath = parse.GetValue(plan)!;
@@ -45,6 +45,8 @@ internal static class SlurmCommand
                 CpusPerTask = parse.GetValue(cpus),
                 Mem = parse.GetValue(mem),
                 MaxRunning = parse.GetValue(maxRunning),
+                // The tasks load the plugins this plan was checked with (--plugin and RHMLAB_PLUGINS), by absolute path.
+                Plugins = RulePlugins.Loaded,
             };
             string text = SlurmScript.Generate(job);
 

@@ -28,7 +28,7 @@ internal static class SweepCommand
 
         var cmd = new Command("sweep", "Run a sweep plan: every point once, in parallel, resumable, shardable");
         cmd.Arguments.Add(plan);
-        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun, compact }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun, compact, PluginOption.Create() }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string planPath = parse.GetValue(plan)!;

@@ -23,6 +23,7 @@ internal static class TrainCommand
         var output = new Option<string?>("--out") { Description = "Write result.json (record, curves, config) into this folder" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a result.json already in the --out folder (refused otherwise)" };
         cmd.Options.Add(config);
+        cmd.Options.Add(PluginOption.Create());
         cmd.Options.Add(overwrite);
         cmd.Options.Add(json);
         cmd.Options.Add(output);
@@ -31,13 +32,13 @@ internal static class TrainCommand
             var cfg = RunOptionBinding.Build(parse, options, parse.GetValue(config));
             var run = ResolvedRun.Resolve(cfg);
             string? outDir = parse.GetValue(output);
-            if (cfg.SaveModel && outDir == null) throw new ArgumentException("save-model: needs --out, the folder to write model.npz into");
+            if (cfg.Execution.SaveModel && outDir == null) throw new ArgumentException("save-model: needs --out, the folder to write model.npz into");
             if (outDir != null) PrepareOutput(outDir, parse.GetValue(overwrite));
             bool asJson = parse.GetValue(json);
             var observer = new ProgressPrinter(asJson ? stderr : stdout, quiet: asJson, run);
             var result = RunExecutor.Execute(run, observer);
             if (outDir != null) AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), result.ToJson(curves: true).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            if (cfg.SaveModel && outDir != null) ModelFile.Save(outDir, run, result.Grammar!, result.Network!);
+            if (cfg.Execution.SaveModel && outDir != null) ModelFile.Save(outDir, run, result.Grammar!, result.Network!);
             if (asJson) stdout.WriteLine(result.ToJsonString(curves: false));
             else PrintSummary(stdout, result, outDir);
             if (result.Outcome.Diverged)
@@ -86,7 +87,7 @@ internal static class TrainCommand
         if (!double.IsNaN(r.NetworkTestError)) w.WriteLine($"network test error {Fmt(r.NetworkTestError)} (chance {Fmt(run.ChanceError)}, threshold {Fmt(0.1 * run.ChanceError)})");
         if (r.Sensitivity != null) SensitivityCommand.PrintTables(w, r.Sensitivity);
         if (outDir != null) w.WriteLine($"wrote {Path.Combine(outDir, "result.json")}");
-        if (outDir != null && run.Config.SaveModel) w.WriteLine($"wrote {Path.Combine(outDir, ModelFile.FileName)} and {Path.Combine(outDir, ModelFile.RulesFileName)}");
+        if (outDir != null && run.Config.Execution.SaveModel) w.WriteLine($"wrote {Path.Combine(outDir, ModelFile.FileName)} and {Path.Combine(outDir, ModelFile.RulesFileName)}");
     }
 
     internal static string Fmt(double x) => double.IsNaN(x) ? "-" : x.ToString("0.0000", CultureInfo.InvariantCulture);

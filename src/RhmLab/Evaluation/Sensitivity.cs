@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using RhmLab.Data;
 using RhmLab.Networks;
+using RhmLab.Options;
 using RhmLab.Rhm;
 
 namespace RhmLab.Evaluation;
@@ -10,22 +11,25 @@ namespace RhmLab.Evaluation;
 public enum SensitivityRep
 {
     /// <summary>Default: post-activations h^k = ρ(a^k).</summary>
-    Post,
+    [Choice("post")] Post,
     /// <summary>Pre-activations a^k, as in [AD].</summary>
-    Pre,
+    [Choice("pre")] Pre,
 }
 
 /// <summary>Options of the synonymic sensitivity (docs/METHODS.md §4.5).</summary>
 public sealed record SensitivityOptions
 {
     /// <summary>Test data in the reference set (1000); fewer when the test set is smaller.</summary>
+    [RunOption("sensitivity-reference", "Test data in the sensitivity reference set", Min = 2)]
     public int Reference { get; init; } = 1000;
 
-    /// <summary>`denominator-include-diagonal`: average the denominator over all N² pairs, as [HL] does.</summary>
-    public bool IncludeDiagonal { get; init; }
-
     /// <summary>Post- or pre-activations of the hidden layers.</summary>
+    [RunOption("sensitivity-rep", "Sensitivity of post- or pre-activations")]
     public SensitivityRep Rep { get; init; } = SensitivityRep.Post;
+
+    /// <summary>`denominator-include-diagonal`: average the denominator over all N² pairs, as [HL] does.</summary>
+    [RunOption("sensitivity-denominator", "Sensitivity-distance denominator: ordered pairs x != y, or with the diagonal", Off = "off-diagonal", On = "include-diagonal")]
+    public bool IncludeDiagonal { get; init; }
 
     /// <summary>Master seed whose <c>perturb</c> stream draws every perturbation.</summary>
     public long Seed { get; init; }

@@ -25,7 +25,7 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
     /// <summary>The machine and provider a calibration belongs to.</summary>
     public static string CurrentMachine()
     {
-        string provider = RunExecutor.Provider(new RunConfig { Threads = 1 }).Name;
+        string provider = RunExecutor.Provider(new RunConfig { Execution = { Threads = 1 } }).Name;
         return $"{RunResult.CpuModel() ?? "unknown cpu"}; {Environment.ProcessorCount} cores; {provider}";
     }
 
@@ -52,7 +52,7 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
         double clappFactor = Math.Max(0.5, (t3 - clappPerStep) / (f3 / rate));
         // Evaluation passes (checkpoints, probes) of small networks cost more per datum than their products: copying
         // tokens, converting activations. A checkpoint's probe on a small network measures that cost per datum.
-        var evalRun = ResolvedRun.Resolve(new RunConfig { Nc = 4, M = 4, V = 4, L = 3, Train = 512, Test = 8192, Width = 32, Threads = 1 });
+        var evalRun = ResolvedRun.Resolve(new RunConfig { Rhm = { Nc = 4, M = 4, V = 4, L = 3 }, Data = { Train = 512, Test = 8192 }, Network = { Width = 32 }, Execution = { Threads = 1 } });
         var trainer = RunExecutor.CreateTrainer(evalRun, RunExecutor.Provider(evalRun.Config));
         trainer.TopProbeError();
         var evalCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -63,7 +63,7 @@ public sealed record CostCalibration(double GflopsPerSecond, double SecondsPerSt
         var shapes = RhmLab.Networks.LayerShapes.Of(evalRun.Rhm, evalRun.Network);
         double evalFlops = (512 + 8192) * StepBenchmark.ForwardFlops(shapes, 4) + CostModel.Ridge(512, 8192, shapes[^1].Units, 4);
         double perRow = Math.Max(0, (evalSeconds - evalFlops / rate) / (512 + 8192));
-        var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 20, Test = 20, Epochs = 1, Width = 8, Threads = 1 };
+        var config = new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 20, Test = 20 }, Training = { Epochs = 1 }, Network = { Width = 8 }, Execution = { Threads = 1 } };
         var run = ResolvedRun.Resolve(config);
         RunExecutor.Execute(run);
         var sw = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using RhmLab.Evaluation;
 using RhmLab.Networks;
 using RhmLab.Rules;
 using RhmLab.Training;
@@ -65,11 +66,14 @@ public static class CostModel
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(calibration);
         var c = run.Config;
+        var probeStop = c.Training.ProbeStop;
+        int evalEvery = c.Training.EvalEvery;
+        long evalEveryUpdates = c.Training.EvalEveryUpdates;
         var layers = LayerShapes.Of(run.Rhm, run.Network);
         int classes = run.Rhm.Classes;
         long p = run.Train, t = run.Test;
-        int batch = (int)Math.Min(c.Batch, p);
-        bool inBatch = c.ClappPairing == "in-batch";
+        int batch = (int)Math.Min(c.Training.Batch, p);
+        bool inBatch = run.InBatch;
         bool labelled = !run.SelfSupervised && !run.Unsupervised;
         double forward = StepBenchmark.ForwardFlops(layers, classes);
         var rule = run.Definition;
@@ -91,10 +95,10 @@ public static class CostModel
         else if (run.ProbeStop)
         {
             double windows = rule.EndToEnd ? ProbeStopWindowsEndToEnd : ProbeStopWindows;
-            epochs = Math.Min(maxEpochs, c.ProbeStopMinEpochs + windows * c.ProbeStopWindow * c.ProbeStopEvery);
+            epochs = Math.Min(maxEpochs, probeStop.MinEpochs + windows * probeStop.Window * probeStop.Every);
         }
         else if (run.ObjectiveStop)
-            epochs = Math.Min(maxEpochs, Math.Ceiling((c.ObjectiveStopMinUpdates + ObjectiveStopWindows * c.ObjectiveStopWindow) / (double)run.StepsPerEpoch));
+            epochs = Math.Min(maxEpochs, Math.Ceiling((c.Training.ObjectiveStop.MinUpdates + ObjectiveStopWindows * c.Training.ObjectiveStop.Window) / (double)run.StepsPerEpoch));
         if (epochsRun is int ran) epochs = ran;
         if (run.Unsupervised) epochs = 1;
         long steps = run.Unsupervised ? 0 : (long)Math.Round(epochs * run.StepsPerEpoch);
@@ -106,8 +110,8 @@ public static class CostModel
         int top = layers[^1].Units;
         {
             // Every eval-every epochs, and always at the last epoch.
-            double checkpoints = (c.EvalEvery > 0 ? Math.Floor(epochs / c.EvalEvery) : 0) + (c.EvalEvery > 0 && epochs % c.EvalEvery == 0 ? 0 : 1)
-                + (c.EvalEveryUpdates > 0 ? Math.Floor(epochs * run.StepsPerEpoch / (double)Math.Max(c.EvalEveryUpdates, run.StepsPerEpoch)) : 0);
+            double checkpoints = (evalEvery > 0 ? Math.Floor(epochs / evalEvery) : 0) + (evalEvery > 0 && epochs % evalEvery == 0 ? 0 : 1)
+                + (evalEveryUpdates > 0 ? Math.Floor(epochs * run.StepsPerEpoch / (double)Math.Max(evalEveryUpdates, run.StepsPerEpoch)) : 0);
             double each = labelled ? t * forward : (p + t) * forward + Ridge(p, t, top, classes) + CollapseRows * forward * layers.Length;
             eval += checkpoints * each;
             rows += checkpoints * (labelled ? t : p + t + Math.Min(CollapseRows, p) * layers.Length);
@@ -116,24 +120,24 @@ public static class CostModel
         }
         if (run.ProbeStop)
         {
-            double checks = Math.Floor(epochs / c.ProbeStopEvery);
-            eval += checks * ((p + c.ProbeStopData) * forward + Ridge(p, c.ProbeStopData, top, classes));
-            rows += checks * (p + c.ProbeStopData);
+            double checks = Math.Floor(epochs / probeStop.Every);
+            eval += checks * ((p + probeStop.Data) * forward + Ridge(p, probeStop.Data, top, classes));
+            rows += checks * (p + probeStop.Data);
         }
         // The final evaluation: the network's errors, then a probe of every layer (each representation is a forward
         // pass up to its layer), the raw input's included for the ridge probe.
         if (labelled) { eval += (p + t) * forward; rows += p + t; }
-        if (c.Probe != "none")
+        if (c.Evaluation.Probe != ProbeKind.None)
         {
             double probes = Ridge(p, t, run.Rhm.InputLength * run.Rhm.Vocabulary, classes);
             for (int k = 1; k <= layers.Length; k++)
                 probes += (p + t) * StepBenchmark.ForwardFlops(layers, classes, k) + Ridge(p, t, layers[k - 1].Units, classes);
-            eval += c.Probe == "both" ? 3 * probes : probes;
-            rows += (p + t) * (layers.Length + 1) * (c.Probe == "both" ? 2 : 1);
+            eval += c.Evaluation.Probe == ProbeKind.Both ? 3 * probes : probes;
+            rows += (p + t) * (layers.Length + 1) * (c.Evaluation.Probe == ProbeKind.Both ? 2 : 1);
         }
-        if (c.Sensitivity) eval += 4.0 * run.Rhm.Depth * c.SensitivityReference * forward * layers.Length;
+        if (c.Evaluation.MeasureSensitivity) eval += 4.0 * run.Rhm.Depth * c.Evaluation.Sensitivity.Reference * forward * layers.Length;
         double trainFlops = steps * stepFlops;
-        if (run.Unsupervised) trainFlops = IcaFlops(layers, p, c.IcaMaxPatches, c.IcaOvercomplete == "rica");
+        if (run.Unsupervised && c.Find<LayerwiseIcaOptions>() is { } ica) trainFlops = IcaFlops(layers, p, ica.MaxPatches, ica.WidthMode == IcaWidthMode.Reconstruction);
         double icaFixed = run.Unsupervised ? IcaSecondsPerLayer * layers.Length : 0;
         double rate = calibration.GflopsPerSecond * 1e9;
         // Steps of the CLAPP family carry more than their products (pairing, masks, the score's small terms): the

@@ -95,15 +95,15 @@ public static class ModelFile
             },
             ["seeds"] = new JsonObject
             {
-                ["seed"] = c.Seed,
-                ["rules"] = c.StreamSeed(c.RulesSeed),
-                ["sample"] = c.StreamSeed(c.SampleSeed),
-                ["split"] = c.StreamSeed(c.SplitSeed),
-                ["init"] = c.StreamSeed(c.InitSeed),
-                ["feedback"] = c.StreamSeed(c.FeedbackSeed),
-                ["batches"] = c.StreamSeed(c.BatchSeed),
-                ["pairs"] = c.StreamSeed(c.PairsSeed),
-                ["probe"] = c.StreamSeed(c.ProbeSeed),
+                ["seed"] = c.Seeds.Seed,
+                ["rules"] = c.Seeds.Rules,
+                ["sample"] = c.Seeds.Sample,
+                ["split"] = c.Seeds.Split,
+                ["init"] = c.Seeds.Init,
+                ["feedback"] = c.Seeds.Feedback,
+                ["batches"] = c.Seeds.Batches,
+                ["pairs"] = c.Seeds.Pairs,
+                ["probe"] = c.Seeds.Probe,
             },
             ["config"] = c.ToJson(),
             ["provenance"] = RunResult.CurrentProvenance(),
@@ -172,7 +172,7 @@ public static class ModelFile
             if (grammar.Version != run.Version)
                 throw new InvalidDataException($"were drawn by generator {grammar.Version.Name()} but the config says {run.Version.Name()}");
 
-            var net = new Network<float>(run.Rhm, run.Network, config.StreamSeed(config.InitSeed), matMul ?? RunExecutor.Provider(config));
+            var net = new Network<float>(run.Rhm, run.Network, config.Seeds.Init, matMul ?? RunExecutor.Provider(config));
             for (int k = 0; k < net.Depth; k++)
             {
                 var l = net.Layers[k];

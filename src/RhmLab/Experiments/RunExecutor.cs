@@ -1,10 +1,25 @@
 using System.Diagnostics;
 using RhmLab.Evaluation;
 using RhmLab.Numerics;
+using RhmLab.Options;
 using RhmLab.Rules;
 using RhmLab.Training;
 
 namespace RhmLab.Experiments;
+
+/// <summary>The run options of how a run executes, which never change what it computes beyond the provider's rounding.</summary>
+public sealed record ExecutionOptions
+{
+    /// <summary>Write the trained model (weights, config, rules) into the output folder.</summary>
+    [RunOption("save-model", "Write model.npz (weights, config, seeds, rules) and rules.json into the --out folder")]
+    public bool SaveModel { get; set; }
+    /// <summary>Matrix-product provider.</summary>
+    [RunOption("blas", "Matrix-product provider")]
+    public MatMulChoice Blas { get; set; } = MatMulChoice.Auto;
+    /// <summary>Threads of the matrix-product provider.</summary>
+    [RunOption("threads", "Threads of the matrix-product provider", Min = 1, Max = 256)]
+    public int Threads { get; set; } = 1;
+}
 
 /// <summary>
 /// Runs one config end to end: data, training, the network's own errors, and linear probes on every layer's
@@ -16,9 +31,7 @@ public static class RunExecutor
     public static IMatMul Provider(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        string name = config.Blas;
-        if (name == "auto") return MatMulProviders.FromEnvironment(config.Threads);
-        return MatMulProviders.Create(name, config.Threads);
+        return MatMulProviders.Create(config.Execution.Blas, config.Execution.Threads);
     }
 
     /// <summary>Executes a resolved run.</summary>
@@ -44,20 +57,20 @@ public static class RunExecutor
         bool supervised = trainer.Rule.Input == RuleInput.Labelled;
         double testError = supervised ? trainer.ErrorRate(trainer.Data.Test) : double.NaN;
         double trainError = supervised ? trainer.ErrorRate(trainer.Data.Train) : double.NaN;
-        var probe = run.Config.Probe;
+        var probe = run.Config.Evaluation;
         double[] ridge = [];
         double inputProbe = double.NaN;
         double[]? logistic = null;
         var notes = new List<string>();
-        if (probe != "none" && trainer.Data.Test.Count > 0)
+        if (probe.Probe != ProbeKind.None && trainer.Data.Test.Count > 0)
         {
             var (r, input) = ProbeLayers(trainer, run, mm, logisticProbe: false, notes);
-            if (probe is "ridge" or "both") { ridge = r; inputProbe = input; }
-            if (probe is "logistic" or "both") logistic = ProbeLayers(trainer, run, mm, logisticProbe: true, notes).Errors;
-            if (probe == "logistic") { ridge = logistic!; }
+            if (probe.Ridge) { ridge = r; inputProbe = input; }
+            if (probe.Logistic) logistic = ProbeLayers(trainer, run, mm, logisticProbe: true, notes).Errors;
+            if (probe.Probe == ProbeKind.Logistic) { ridge = logistic!; }
         }
         SensitivityResult? sensitivity = null;
-        if (run.Config.Sensitivity)
+        if (probe.MeasureSensitivity)
         {
             if (trainer.Data.Test.Count < 2) throw new ArgumentException($"sensitivity: needs a test set of at least 2 data (test = {trainer.Data.Test.Count})");
             sensitivity = Sensitivity.Compute(trainer.Network, trainer.Data.Test, SensitivityOptions(run.Config));
@@ -66,7 +79,7 @@ public static class RunExecutor
         {
             Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
             NetworkTestError = testError, NetworkTrainError = trainError,
-            ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe == "both" ? logistic : null,
+            ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe.Probe == ProbeKind.Both ? logistic : null,
             ProbeNotes = notes,
             Sensitivity = sensitivity, Network = trainer.Network, Grammar = trainer.Grammar,
             WallSeconds = sw.Elapsed.TotalSeconds, CpuSeconds = ThreadCpu.Since(cpu0), Provenance = provenance,
@@ -84,13 +97,7 @@ public static class RunExecutor
     public static SensitivityOptions SensitivityOptions(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new SensitivityOptions
-        {
-            Reference = config.SensitivityReference,
-            Rep = config.SensitivityRep == "pre" ? SensitivityRep.Pre : SensitivityRep.Post,
-            IncludeDiagonal = config.SensitivityDenominator == "include-diagonal",
-            Seed = config.Seed,
-        };
+        return config.Evaluation.Sensitivity with { Seed = config.Seeds.Seed };
     }
 
     /// <summary>Whether a representation is beyond any probe: a value that is not finite, or one above 1e8 in size.</summary>
@@ -122,13 +129,13 @@ public static class RunExecutor
             if (logisticProbe)
             {
                 var p = LogisticProbe.Fit(xtr, train.Count, cols, train.Labels, classes,
-                    new LogisticOptions { Seed = run.Config.StreamSeed(run.Config.ProbeSeed) });
+                    new LogisticOptions { Seed = run.Config.Seeds.Probe });
                 err = p.Error(xte, test.Count, test.Labels);
             }
             else
             {
                 RidgeProbe p;
-                try { p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.RidgeAlpha }, mm); }
+                try { p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.Evaluation.RidgeAlpha }, mm); }
                 catch (InvalidOperationException e) when (Blown(xtr, out double largest))
                 {
                     // A rule that blew the activations up (they are not finite or enormous) leaves a layer no probe can
@@ -141,7 +148,7 @@ public static class RunExecutor
                 {
                     // The solver's own words ("not positive definite") do not tell the user which option to change:
                     // the one-hot input's columns are collinear, so a ridge-alpha near 0 leaves the system singular.
-                    throw new InvalidOperationException($"ridge probe of layer {k}: {e.Message}; ridge-alpha = {run.Config.RidgeAlpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is too small for these features (the default is 1)", e);
+                    throw new InvalidOperationException($"ridge probe of layer {k}: {e.Message}; ridge-alpha = {run.Config.Evaluation.RidgeAlpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is too small for these features (the default is 1)", e);
                 }
                 err = p.Error(xte, test.Count, test.Labels);
             }

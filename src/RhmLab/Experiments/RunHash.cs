@@ -12,7 +12,7 @@ namespace RhmLab.Experiments;
 /// every option alike share a hash however they were written, so a sweep can recognise a run that is already done;
 /// any option that differs gives another hash. Options at their default values are left out so that adding an
 /// option (whose default keeps the old behaviour) keeps every earlier hash, and finished runs stay finished. The
-/// price: changing an option's default in <see cref="RunConfig"/> would not change the hashes of runs that relied on
+/// price: changing an option's default in its declaration would not change the hashes of runs that relied on
 /// it, so defaults that change behaviour are resolved in <see cref="ResolvedRun"/> from a null option instead, and
 /// the full config is stored in every record.
 /// </summary>
@@ -20,10 +20,6 @@ public static class RunHash
 {
     /// <summary>Number of hex digits kept (64 bits: collisions are negligible for any realistic sweep).</summary>
     public const int Length = 16;
-
-    // Each option's default value as canonical JSON, written once: a sweep hashes every point and every record.
-    private static readonly Lazy<Dictionary<string, string>> Defaults = new(() =>
-        new RunConfig().ToJson().ToDictionary(kv => kv.Key, kv => Canonical(kv.Value), StringComparer.Ordinal));
 
     /// <summary>The hash of a config.</summary>
     public static string Of(RunConfig config)
@@ -39,7 +35,7 @@ public static class RunHash
     public static string OfConfigJson(JsonObject config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var defaults = Defaults.Value;
+        var defaults = RunOptions.CanonicalDefaults;
         var kept = new JsonObject();
         foreach (var (key, value) in config)
         {

@@ -1,237 +1,139 @@
 using RhmLab.IO;
-using System.Globalization;
 using System.Text.Json;
-using System.Reflection;
 using System.Text.Json.Nodes;
+using RhmLab.Data;
+using RhmLab.Evaluation;
+using RhmLab.Networks;
+using RhmLab.Options;
+using RhmLab.Rhm;
 using RhmLab.Rules;
+using RhmLab.Training;
 
 namespace RhmLab.Experiments;
 
 /// <summary>
-/// One run option, as declared by a <see cref="RunOptionAttribute"/> on a <see cref="RunConfig"/> property: its key,
-/// help, type, default and accepted values, and how to read and write it. Every value is checked here, whether it
-/// comes from the command line, a config file, a sweep plan or code (<see cref="RunOptions.Validate"/>).
+/// One run option as a run sees it: a declared option (<see cref="OptionField"/>) and where a <see cref="RunConfig"/>
+/// holds it, in the core or in the rule's options. An option of another rule than the config's is not the config's:
+/// setting it to anything but its default is a one-line error naming the option and the rules that read it.
 /// </summary>
 public sealed class RunOption
 {
-    internal RunOption(PropertyInfo property, RunOptionAttribute declaration)
+    internal RunOption(OptionField field, bool core, bool inEveryRecord)
     {
-        _property = property;
-        _declaration = declaration;
-        var type = property.PropertyType;
-        var underlying = System.Nullable.GetUnderlyingType(type);
-        Nullable = underlying != null || (!type.IsValueType && new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable);
-        Type = (underlying ?? type) switch
-        {
-            var t when t == typeof(int) => "int",
-            var t when t == typeof(long) => "long",
-            var t when t == typeof(double) => "double",
-            var t when t == typeof(string) => "string",
-            var t when t == typeof(bool) => "bool",
-            var t when t == typeof(int[]) => "int-list",
-            var t => throw new InvalidOperationException($"RunConfig.{property.Name}: a run option cannot have type {t.Name}"),
-        };
-        if (declaration.Values is Type values)
-            _values = Activator.CreateInstance(values) as IRunOptionValues
-                ?? throw new InvalidOperationException($"RunConfig.{property.Name}: {values.Name} does not implement IRunOptionValues");
-        if ((declaration.Choices != null || _values != null) && Type != "string")
-            throw new InvalidOperationException($"RunConfig.{property.Name}: only string options take choices");
-        if ((!double.IsNaN(declaration.Min) || !double.IsNaN(declaration.Max)) && Type is "string" or "bool")
-            throw new InvalidOperationException($"RunConfig.{property.Name}: only numbers take a range");
+        Field = field;
+        IsCore = core;
+        InEveryRecord = inEveryRecord;
     }
 
-    private readonly PropertyInfo _property;
-    private readonly RunOptionAttribute _declaration;
-    private readonly IRunOptionValues? _values;
-
+    /// <summary>The declaration.</summary>
+    public OptionField Field { get; }
+    /// <summary>Whether every run has it (the RHM, seeds, data, network, trainer, evaluation, execution, the rule's name).</summary>
+    public bool IsCore { get; }
+    /// <summary>Whether every record lists it: the core's, and the built-in rules' (at their defaults where the rule does not read them).</summary>
+    internal bool InEveryRecord { get; }
+    /// <summary>The options type that declares it.</summary>
+    public Type Owner => Field.Declaring;
     /// <summary>The key, e.g. <c>lr</c> or <c>conv-scale</c>.</summary>
-    public string Key => _declaration.Key;
+    public string Key => Field.Key;
     /// <summary>A second key for the same option (e.g. <c>depth</c> for <c>L</c>), or null.</summary>
-    public string? Alias => _declaration.Alias;
-    /// <summary>int, long, double, string, bool, or int-list.</summary>
-    public string Type { get; }
+    public string? Alias => Field.Alias;
+    /// <summary>int, long, double, string (enums and booleans written as words included), bool, or int-list.</summary>
+    public string Type => Field.Type;
     /// <summary>Whether null is a value (the default that depends on other options, resolved by <see cref="ResolvedRun"/>).</summary>
-    public bool Nullable { get; }
-    /// <summary>The name of the <see cref="RunConfig"/> property that holds the option.</summary>
-    public string Property => _property.Name;
+    public bool Nullable => Field.Nullable;
+    /// <summary>The declaring type and property, e.g. <c>TrainingOptions.Momentum</c>.</summary>
+    public string Property => $"{Field.Declaring.Name}.{Field.Property.Name}";
     /// <summary>Smallest accepted number (NaN: none), and whether it is itself refused.</summary>
-    public (double Value, bool Exclusive) Min => (_declaration.Min, _declaration.MinExclusive);
+    public (double Value, bool Exclusive) Min => Field.Min;
     /// <summary>Largest accepted number (NaN: none), and whether it is itself refused.</summary>
-    public (double Value, bool Exclusive) Max => (_declaration.Max, _declaration.MaxExclusive);
+    public (double Value, bool Exclusive) Max => Field.Max;
+    /// <summary>The accepted numbers in words, or null without a range.</summary>
+    public string? Range => Field.Range;
+    /// <summary>Allowed values of a string option (null: free, or a syntax).</summary>
+    public string[]? Choices => Field.Choices;
+    /// <summary>The default, as JSON.</summary>
+    public JsonNode? Default => Field.Default;
 
-    /// <summary>Help text: the declaration's, its choices or syntax, and the rules that read the option where it is specific to some.</summary>
+    /// <summary>Help text: the declaration's, its choices or syntax, and the rules that read it where it is a rule's.</summary>
     public string Help
     {
         get
         {
-            string help = _declaration.Help;
-            if (_values != null) help += $" ({_values.Describe()})";
-            else if (_declaration.Choices is { } c) help += $" ({string.Join('|', c)})";
-            else if (Range is string range) help += $" ({range})";
-            var readers = RuleCatalog.ReadersOf(Key);
-            return readers.Count == 0 ? help : $"{help}; read by {string.Join(", ", readers)}";
+            var readers = IsCore ? [] : RuleCatalog.ReadersOf(Key);
+            return readers.Count == 0 ? Field.Help : $"{Field.Help}; read by {string.Join(", ", readers)}";
         }
     }
 
-    /// <summary>Allowed values of a string option (null: free, or a syntax).</summary>
-    public string[]? Choices => _values?.Choices?.ToArray() ?? _declaration.Choices;
+    /// <summary>Whether a config holds the option (every core option; a rule's option when the config's rule reads it).</summary>
+    public bool AppliesTo(RunConfig config) => (config ?? throw new ArgumentNullException(nameof(config))).Find(Owner) != null;
 
-    /// <summary>The current value as JSON.</summary>
-    public JsonNode? Get(RunConfig config) => _property.GetValue(config) switch
+    /// <summary>The current value as JSON (the default where the config's rule does not read the option).</summary>
+    public JsonNode? Get(RunConfig config)
     {
-        null => null,
-        int[] list => new JsonArray(list.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
-        int i => JsonValue.Create(i),
-        long l => JsonValue.Create(l),
-        double d => JsonValue.Create(d),
-        bool b => JsonValue.Create(b),
-        string t => JsonValue.Create(t),
-        var other => throw new InvalidOperationException($"{Key}: unexpected value {other}"),
-    };
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Find(Owner) is { } holder ? Field.Get(holder) : Default;
+    }
 
-    /// <summary>Sets the option from a JSON value; wrong types and refused values raise <see cref="ArgumentException"/> naming the key.</summary>
+    /// <summary>
+    /// Sets the option from a JSON value; wrong types and refused values raise <see cref="ArgumentException"/> naming
+    /// the key. For an option of another rule only its default is accepted (and changes nothing), so a record's full
+    /// config, which lists every built-in option, reads back.
+    /// </summary>
     public void Set(RunConfig config, JsonNode? value)
     {
-        object? typed = Parse(value);
-        Check(typed);
-        _property.SetValue(config, typed);
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Find(Owner) is { } holder)
+        {
+            Field.Set(holder, value);
+            return;
+        }
+        if (RunHash.Canonical(Field.Normalize(value)) == RunHash.Canonical(Default)) return;
+        var readers = RuleCatalog.ReadersOf(Key);
+        throw new ArgumentException($"{Key}: not an option of rule {config.Rule}" + (readers.Count > 0 ? $" (read by {string.Join(", ", readers)})" : ""));
     }
-
-    /// <summary>Checks the option's current value in <paramref name="config"/> (set in code, not parsed).</summary>
-    internal void Validate(RunConfig config) => Check(_property.GetValue(config));
 
     /// <summary>Sets the option from command-line text.</summary>
-    public void SetText(RunConfig config, string text)
-    {
-        JsonNode? node = Type switch
-        {
-            "string" => JsonValue.Create(text),
-            "bool" => text switch
-            {
-                "true" or "on" or "1" => JsonValue.Create(true),
-                "false" or "off" or "0" => JsonValue.Create(false),
-                _ => throw new ArgumentException($"{Key}: expected true or false, got '{text}'"),
-            },
-            "int-list" => new JsonArray(text.Split(',', StringSplitOptions.TrimEntries).Select(t => (JsonNode?)ParseNumber(t)).ToArray()),
-            _ => ParseNumber(text),
-        };
-        Set(config, node);
+    public void SetText(RunConfig config, string text) => Set(config, Field.ParseText(text));
 
-        JsonNode? ParseNumber(string t)
-        {
-            if (t is "null" or "") return null;
-            if (long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l)) return JsonValue.Create(l);
-            if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return JsonValue.Create(d);
-            throw new ArgumentException($"{Key}: '{t}' is not a number");
-        }
+    /// <summary>Checks a JSON value against the declaration alone, whatever the rule; returns it as a record writes it.</summary>
+    public JsonNode? Check(JsonNode? value) => Field.Normalize(value);
+}
+
+/// <summary>
+/// The table of run options, built from the declarations of every component and of every rule in the catalogue: the
+/// single definition used by the CLI, config files, sweep plans, records and run hashes.
+/// </summary>
+public static class RunOptions
+{
+    /// <summary>
+    /// The order in which records have always listed the options of the built-in rules: kept so that a record written
+    /// now lists its keys as records always have. Rules added later follow, in catalogue order.
+    /// </summary>
+    private static readonly Type[] RecordRuleLayout =
+        [typeof(DfaOptions), typeof(FeedbackAlignmentOptions), typeof(LgaOptions), typeof(ClappOptions), typeof(VicregOptions), typeof(LplOptions), typeof(LayerwiseIcaOptions)];
+
+    private sealed record Table(int Version, IReadOnlyList<RunOption> All, Dictionary<string, RunOption> ByKey)
+    {
+        // The defaults of the options every record lists, as canonical JSON, written once: a sweep hashes every point
+        // and every record. A plugin's options are not among them, so a record of a plugin's rule hashes alike
+        // whether or not the plugin is loaded (an analysis need not load it).
+        public Dictionary<string, string> CanonicalDefaults { get; } =
+            All.Where(o => o.InEveryRecord).ToDictionary(o => o.Key, o => RunHash.Canonical(o.Default), StringComparer.Ordinal);
     }
 
-    private object? Parse(JsonNode? n)
-    {
-        if (n is null && Nullable) return null;
-        return Type switch
-        {
-            "int" => ToInt(n),
-            "long" => ToLong(n),
-            "double" => ToDouble(n),
-            "bool" => n is JsonValue v && v.TryGetValue(out bool b) ? b : throw new ArgumentException($"{Key}: expected true or false, got {Show(n)}"),
-            "int-list" => n is JsonArray a && a.Count > 0 ? a.Select(ToInt).ToArray()
-                : throw new ArgumentException($"{Key}: expected a non-empty list of integers, got {Show(n)}"),
-            _ => n is JsonValue s && s.TryGetValue(out string? text) ? text : throw new ArgumentException($"{Key}: expected a string, got {Show(n)}"),
-        };
-    }
+    private static volatile Table? _table;
 
-    private void Check(object? value)
-    {
-        switch (value)
-        {
-            case null:
-                if (!Nullable) throw new ArgumentException($"{Key}: must be given (got null)");
-                break;
-            case string s:
-                if (_values != null) _values.Check(Key, s);
-                else if (_declaration.Choices is { } choices && !choices.Contains(s))
-                    throw new ArgumentException($"{Key}: unknown value '{s}' (expected {string.Join(", ", choices)})");
-                break;
-            case int[] list:
-                foreach (int x in list) CheckRange(x);
-                break;
-            case int i: CheckRange(i); break;
-            case long l: CheckRange(l); break;
-            case double d: CheckRange(d); break;
-        }
-    }
-
-    private void CheckRange(double x)
-    {
-        var (min, minOpen) = Min;
-        var (max, maxOpen) = Max;
-        bool below = !double.IsNaN(min) && (minOpen ? x <= min : x < min);
-        bool above = !double.IsNaN(max) && (maxOpen ? x >= max : x > max);
-        if (below || above) throw new ArgumentException($"{Key}: must be {Range} (got {x.ToString("R", CultureInfo.InvariantCulture)})");
-    }
-
-    /// <summary>The accepted numbers in words (<c>>= 1</c>, <c>in [0, 1)</c>, <c>in 1..256</c>), or null without a range.</summary>
-    public string? Range
+    private static Table Current
     {
         get
         {
-            var (min, minOpen) = Min;
-            var (max, maxOpen) = Max;
-            if (double.IsNaN(min) && double.IsNaN(max)) return null;
-            return double.IsNaN(max) ? $"{(minOpen ? ">" : ">=")} {Show(min)}"
-                : double.IsNaN(min) ? $"{(maxOpen ? "<" : "<=")} {Show(max)}"
-                : Type != "double" && !minOpen && !maxOpen ? $"in {Show(min)}..{Show(max)}"
-                : $"in {(minOpen ? "(" : "[")}{Show(min)}, {Show(max)}{(maxOpen ? ")" : "]")}";
-
-            static string Show(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+            int version = RuleCatalog.Version;
+            var table = _table;
+            if (table == null || table.Version != version) _table = table = Build(version, RuleCatalog.All);
+            return table;
         }
     }
 
-    private int ToInt(JsonNode? n)
-    {
-        long v = ToLong(n);
-        if (v < int.MinValue || v > int.MaxValue) throw new ArgumentException($"{Key}: {v} is out of range");
-        return (int)v;
-    }
-
-    private long ToLong(JsonNode? n)
-    {
-        if (n is JsonValue v)
-        {
-            if (v.TryGetValue(out long l)) return l;
-            // Values built in memory (RunConfig.ToJson) hold an int, which TryGetValue<long> does not convert.
-            if (v.TryGetValue(out int i)) return i;
-            if (v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e18) return (long)d;
-        }
-        throw new ArgumentException($"{Key}: expected an integer, got {Show(n)}");
-    }
-
-    private double ToDouble(JsonNode? n)
-    {
-        // Values built in memory hold their CLR type: "--lr 1" parses to a long, which TryGetValue<double> rejects.
-        if (n is JsonValue v && (v.TryGetValue(out double d) || TryInteger(v, out d)))
-        {
-            if (!double.IsFinite(d)) throw new ArgumentException($"{Key}: must be finite");
-            return d;
-        }
-        throw new ArgumentException($"{Key}: expected a number, got {Show(n)}");
-    }
-
-    private static bool TryInteger(JsonValue v, out double d)
-    {
-        if (v.TryGetValue(out long l)) { d = l; return true; }
-        if (v.TryGetValue(out int i)) { d = i; return true; }
-        d = 0;
-        return false;
-    }
-
-    private static string Show(JsonNode? n) => n is null ? "null" : n.ToJsonString();
-}
-
-/// <summary>The table of run options: the single definition used by the CLI, config files and sweep plans.</summary>
-public static class RunOptions
-{
     /// <summary>The unsupervised rules (<see cref="RuleCatalog"/>): they see inputs only and are measured by probes.</summary>
     public static IReadOnlyList<string> UnsupervisedRules => RuleCatalog.All.Where(r => r.Kind == RuleKind.Unsupervised).Select(r => r.Name).ToArray();
 
@@ -241,36 +143,47 @@ public static class RunOptions
     /// <summary>Learning rules known to this process (<see cref="RuleCatalog"/>).</summary>
     public static IReadOnlyList<string> Rules => RuleCatalog.Names;
 
-    /// <summary>All options, in the order of their declarations in RunConfig.cs (the help's order).</summary>
-    public static IReadOnlyList<RunOption> All { get; } = Build();
-
-    private static readonly Dictionary<string, RunOption> ByKey = All
-        .SelectMany(o => o.Alias is string a ? new[] { (o.Key, o), (a, o) } : [(o.Key, o)])
-        .ToDictionary(x => x.Item1, x => x.o, StringComparer.Ordinal);
+    /// <summary>
+    /// Every option: the RHM's, the seeds', the data's, <c>rule</c>, the supervised loss, the network's, the
+    /// trainer's, the rules' (the built-in ones in the order records have always had, then those of rules from
+    /// plugins), the evaluation's and the execution's. The help's order and a record's.
+    /// </summary>
+    public static IReadOnlyList<RunOption> All => Current.All;
 
     /// <summary>Looks up an option by key or alias (case-sensitive; <c>depth</c> is an alias of <c>L</c>).</summary>
-    public static RunOption? Find(string key) => ByKey.GetValueOrDefault(key);
+    public static RunOption? Find(string key) => Current.ByKey.GetValueOrDefault(key);
 
     /// <summary>
-    /// Checks every option of a config built in code against its declaration (values parsed from JSON or the command
-    /// line were checked when set). Raises <see cref="ArgumentException"/> naming the first refused option.
+    /// Checks every option a config holds against its declaration, then each group's own checks
+    /// (<see cref="ICheckedOptions"/>), and that the rule's options are of the type and shape its row makes. Raises
+    /// <see cref="ArgumentException"/> naming the first refused option.
     /// </summary>
     public static void Validate(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        foreach (var opt in All) opt.Validate(config);
+        Find("rule")!.Field.Validate(config);
+        var row = RuleCatalog.Get(config.Rule);
+        var expected = row.NewOptions();
+        if (!OptionGroups.SameShape(config.RuleOptions, expected))
+            throw new ArgumentException(config.RuleOptions.GetType() == expected.GetType()
+                ? $"rule: {row.Name} takes {row.OptionsType.Name} with the groups its catalogue row gives (set the rule, then its options)"
+                : $"rule: {row.Name} takes {row.OptionsType.Name} (got {config.RuleOptions.GetType().Name})");
+        foreach (var group in config.Core) OptionGroups.Validate(group);
+        OptionGroups.Validate(config.RuleOptions);
     }
 
     /// <summary>
-    /// Applies a JSON object of options (a run-config file or a sweep point). Unknown keys, wrong types and bad
-    /// values raise <see cref="ArgumentException"/> naming the key.
+    /// Applies a JSON object of options (a run-config file or a sweep point): <c>rule</c> first, so that the other keys
+    /// read as its options. Unknown keys, wrong types and bad values raise <see cref="ArgumentException"/> naming the key.
     /// </summary>
     public static void Apply(RunConfig config, JsonObject values, string where = "config")
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(values);
+        if (values.TryGetPropertyValue("rule", out var rule)) Find("rule")!.Set(config, rule);
         foreach (var (key, value) in values)
         {
+            if (key == "rule") continue;
             var opt = Find(key) ?? throw new ArgumentException($"{where}: unknown option '{key}'");
             opt.Set(config, value);
         }
@@ -279,6 +192,14 @@ public static class RunOptions
     /// <summary>Reads a run-config JSON file.</summary>
     public static RunConfig Load(string path)
     {
+        var config = new RunConfig();
+        Apply(config, ReadObject(path), path);
+        return config;
+    }
+
+    /// <summary>The JSON object of a run-config file, not yet applied; a file that cannot be read or is not an object is a one-line error.</summary>
+    public static JsonObject ReadObject(string path)
+    {
         string text;
         try { text = TextInput.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
@@ -286,20 +207,72 @@ public static class RunOptions
         JsonNode? node;
         try { node = JsonNode.Parse(text); }
         catch (JsonException e) { throw new ArgumentException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})"); }
-        if (node is not JsonObject obj) throw new ArgumentException($"{path}: a run config must be a JSON object");
-        var config = new RunConfig();
-        Apply(config, obj, path);
-        return config;
+        return node as JsonObject ?? throw new ArgumentException($"{path}: a run config must be a JSON object");
     }
 
-    private static List<RunOption> Build() =>
-    [
-        .. typeof(RunConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Select(p => (Property: p, Declaration: p.GetCustomAttribute<RunOptionAttribute>()))
-            .Where(x => x.Declaration != null)
-            .OrderBy(x => x.Declaration!.Line)
-            .Select(x => new RunOption(x.Property, x.Declaration!)),
-    ];
+    /// <summary>The defaults of the options every record lists (core and built-in rules) as canonical JSON, by key: what <see cref="RunHash"/> leaves out.</summary>
+    internal static IReadOnlyDictionary<string, string> CanonicalDefaults => Current.CanonicalDefaults;
+
+    /// <summary>The config as a record writes it (<see cref="RunConfig.ToJson"/>).</summary>
+    internal static JsonObject ToJson(RunConfig config)
+    {
+        var groups = config.Groups();
+        var o = new JsonObject();
+        foreach (var opt in All)
+        {
+            var holder = groups.FirstOrDefault(opt.Owner.IsInstanceOfType);
+            if (holder != null) o[opt.Key] = opt.Field.Get(holder);
+            else if (opt.InEveryRecord) o[opt.Key] = opt.Default;
+        }
+        return o;
+    }
+
+    /// <summary>Refuses a rule whose options would give a key a second declaration (called by <see cref="RuleCatalog.Register"/>).</summary>
+    internal static void CheckNewOptions(RuleDefinition rule, IReadOnlyList<RuleDefinition> rows)
+    {
+        try { Build(-1, [.. rows, rule]); }
+        catch (InvalidOperationException e) { throw new ArgumentException($"rule {rule.Name}: {e.Message}"); }
+    }
+
+    private static Table Build(int version, IReadOnlyList<RuleDefinition> rows)
+    {
+        var all = new List<RunOption>();
+        var byKey = new Dictionary<string, RunOption>(StringComparer.Ordinal);
+        Add(typeof(RhmOptions), core: true, every: true);
+        Add(typeof(StreamSeeds), core: true, every: true);
+        Add(typeof(DataOptions), core: true, every: true);
+        AddFields([OptionField.Of(typeof(RunConfig).GetProperty(nameof(RunConfig.Rule))!)!], core: true, every: true);
+        // The supervised loss has always stood here, beside the rule, though only supervised rules read it.
+        Add(typeof(LossOptions), core: false, every: true);
+        Add(typeof(NetworkOptions), core: true, every: true);
+        Add(typeof(TrainingOptions), core: true, every: true);
+        foreach (var type in RecordRuleLayout) Add(type, core: false, every: true);
+        foreach (var row in rows.Where(r => r.BuiltIn)) Add(row.OptionsType, core: false, every: true);
+        foreach (var row in rows.Where(r => !r.BuiltIn)) Add(row.OptionsType, core: false, every: false);
+        Add(typeof(EvaluationOptions), core: true, every: true);
+        Add(typeof(ExecutionOptions), core: true, every: true);
+        return new Table(version, all, byKey);
+
+        void Add(Type type, bool core, bool every) => AddFields(OptionGroups.FieldsOf(type), core, every);
+
+        void AddFields(IEnumerable<OptionField> fields, bool core, bool every)
+        {
+            foreach (var f in fields)
+            {
+                if (byKey.TryGetValue(f.Key, out var existing))
+                {
+                    if (existing.Field.Declaring == f.Declaring && existing.Field.Property.Name == f.Property.Name) continue;
+                    throw new InvalidOperationException($"option '{f.Key}' is declared twice, by {existing.Property} and {f.Declaring.Name}.{f.Property.Name}");
+                }
+                if (f.Alias is string a && byKey.TryGetValue(a, out var taken))
+                    throw new InvalidOperationException($"option '{f.Key}': its alias '{a}' is already {taken.Key}");
+                var option = new RunOption(f, core, every);
+                all.Add(option);
+                byKey[f.Key] = option;
+                if (f.Alias is string alias) byKey[alias] = option;
+            }
+        }
+    }
 }
 
 /// <summary>The values of <c>rule</c>: the names in the <see cref="RuleCatalog"/> when asked, so a rule registered later is accepted too.</summary>
@@ -314,15 +287,4 @@ public sealed class RuleNameValues : IRunOptionValues
     {
         if (RuleCatalog.Find(value) is null) throw new ArgumentException($"{key}: unknown value '{value}' (expected {string.Join(", ", RuleCatalog.Names)})");
     }
-}
-
-/// <summary>The values of <c>anti-collapse</c>: <c>hinge-only</c>, or components joined by <c>+</c> (<see cref="NoNegativesModes"/>).</summary>
-public sealed class AntiCollapseValues : IRunOptionValues
-{
-    /// <inheritdoc/>
-    public IReadOnlyList<string>? Choices => null;
-    /// <inheritdoc/>
-    public string Describe() => $"hinge-only, or components joined by +: {string.Join('|', NoNegativesModes.Components.Skip(1))}; default {ResolvedRun.DefaultAntiCollapse}";
-    /// <inheritdoc/>
-    public void Check(string key, string value) => NoNegativesModes.Parse(value);
 }

@@ -62,7 +62,7 @@ public sealed class SearchRunner
         return groups.Select((g, i) =>
         {
             var run = g.Points[0].Run;
-            var (start, min, max, _) = PStarSearch.Range(run.Rhm, search, run.Test, run.ProbeStop ? run.Config.ProbeStopData : 0);
+            var (start, min, max, _) = PStarSearch.Range(run.Rhm, search, run.Test, run.ProbeStop ? run.Config.Training.ProbeStop.Data : 0);
             return new SearchUnit(i, g.Label, g.Points, start, min, max);
         }).ToList();
     }
@@ -74,7 +74,7 @@ public sealed class SearchRunner
         return unit.Seeds.Select(p =>
         {
             var config = p.Config.Clone();
-            config.Train = train;
+            config.Data.Train = train;
             var values = (JsonObject)p.Values.DeepClone();
             values["train"] = train;
             return new SweepPoint(p.Index, values, config, ResolvedRun.Resolve(config), RunHash.Of(config), SweepPlan.Label(values));

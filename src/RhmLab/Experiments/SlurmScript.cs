@@ -29,6 +29,8 @@ public sealed class SlurmJobOptions
     public string? Mem { get; init; }
     /// <summary>At most this many tasks at once (null: no limit).</summary>
     public int? MaxRunning { get; init; }
+    /// <summary>Absolute paths of the rule plugins the tasks load (<see cref="RulePlugins.EnvironmentVariable"/>); empty: none.</summary>
+    public IReadOnlyList<string> Plugins { get; init; } = [];
 }
 
 /// <summary>
@@ -54,6 +56,8 @@ public static partial class SlurmScript
         if (!NamePattern().IsMatch(o.JobName)) throw new ArgumentException($"--job-name: '{o.JobName}' is not a job name");
         if (o.Command.Count == 0 || o.Command.Any(c => !Path.IsPathFullyQualified(c)))
             throw new ArgumentException("command: rhmlab must be given by absolute paths");
+        foreach (var plugin in o.Plugins)
+            if (!Path.IsPathFullyQualified(plugin)) throw new ArgumentException($"--plugin: '{plugin}' is not an absolute path");
         foreach (var (name, path) in new[] { ("plan", o.PlanPath), ("--results", o.ResultsDir), ("logs", o.LogDir) })
             if (!Path.IsPathFullyQualified(path)) throw new ArgumentException($"{name}: '{path}' is not an absolute path");
         if (o.LogDir.Any(char.IsWhiteSpace) || o.JobName.Any(char.IsWhiteSpace))
@@ -82,6 +86,9 @@ public static partial class SlurmScript
         sb.Append(ci, $"# `rhmlab sweep {Quote(o.PlanPath)} --out {Quote(o.ResultsDir)}` completes whatever is missing.\n");
         sb.Append("set -u\n");
         sb.Append("if [ -z \"${SLURM_ARRAY_TASK_ID:-}\" ]; then echo \"run this script with sbatch (SLURM_ARRAY_TASK_ID is not set)\" >&2; exit 2; fi\n");
+        // The rules of plugins are registered by the process that runs the plan, so each task loads them again.
+        if (o.Plugins.Count > 0)
+            sb.Append(ci, $"export {RulePlugins.EnvironmentVariable}={Quote(string.Join(Path.PathSeparator, o.Plugins))}\n");
         sb.Append(ci, $"exec {string.Join(' ', o.Command.Select(Quote))} sweep {Quote(o.PlanPath)} --out {Quote(o.ResultsDir)} \\\n");
         sb.Append(ci, $"  --shard \"${{SLURM_ARRAY_TASK_ID}}/{o.Array}\" --jobs {o.CpusPerTask}\n");
         return sb.ToString();

@@ -152,28 +152,32 @@ public sealed class SweepPlan
 
             var config = new RunConfig();
             // Each run gets one core: parallelism comes from running several runs at once.
-            if (!threadsSet) config.Threads = 1;
-            foreach (var (key, value) in fixedOptions) Set(config, key, value);
-            foreach (var (key, value) in values) Set(config, key, value);
+            if (!threadsSet) config.Execution.Threads = 1;
+            // The fixed options and the point's values together, so that the rule, wherever it is given, comes first.
+            var assignment = new JsonObject();
+            foreach (var (key, value) in fixedOptions) Expand(assignment, key, value);
+            foreach (var (key, value) in values) Expand(assignment, key, value);
             ResolvedRun run;
             try
             {
+                RunOptions.Apply(config, assignment);
                 if (search != null)
                 {
                     // A search point stands for its configuration at the first P, with the test size of all its runs.
-                    var rhm = new RhmLab.Rhm.RhmParameters(config.Nc, config.M, config.V, config.S, config.L);
-                    var (start, min, max, test) = PStarSearch.Range(rhm, search, config.Test, config.ProbeStop == "on" ? config.ProbeStopData : 0);
+                    var rhm = config.Rhm.Parameters;
+                    var probeStop = config.Training.ProbeStop;
+                    var (start, min, max, test) = PStarSearch.Range(rhm, search, config.Data.Test, probeStop.Enabled ? probeStop.Data : 0);
                     // Every size between the ends resolves when both ends do: check them now, not hours into the search.
                     foreach (long size in (long[])[min, max])
                     {
                         var end = config.Clone();
-                        end.Train = size;
-                        end.Test = test;
+                        end.Data.Train = size;
+                        end.Data.Test = test;
                         try { ResolvedRun.Resolve(end); }
                         catch (ArgumentException e) { throw new ArgumentException($"search at train = {size}: {FirstLine(e.Message)}"); }
                     }
-                    config.Train = start;
-                    config.Test = test;
+                    config.Data.Train = start;
+                    config.Data.Test = test;
                 }
                 run = ResolvedRun.Resolve(config);
             }
@@ -191,15 +195,15 @@ public sealed class SweepPlan
         return new SweepPlan(top, grid, fixedOptions, points, search);
     }
 
-    /// <summary>Applies one plan option (a run option or <c>nmv</c>) to a config.</summary>
-    private static void Set(RunConfig config, string key, JsonNode? value)
+    /// <summary>Adds one plan option (a run option, or <c>nmv</c> for n_c, m and v) to the assignment of a point.</summary>
+    private static void Expand(JsonObject assignment, string key, JsonNode? value)
     {
         if (key == NmvKey)
         {
-            foreach (var k in new[] { "nc", "m", "v" }) RunOptions.Find(k)!.Set(config, value);
+            foreach (var k in new[] { "nc", "m", "v" }) assignment[k] = value?.DeepClone();
             return;
         }
-        RunOptions.Find(key)!.Set(config, value);
+        assignment[key] = value?.DeepClone();
     }
 
     /// <summary>The option key a plan key stands for (<c>depth</c> is <c>L</c>); unknown keys are errors.</summary>
@@ -220,10 +224,10 @@ public sealed class SweepPlan
         owner[canon] = field;
     }
 
-    /// <summary>Applies a value to a scratch config, so type errors surface now, named by their field.</summary>
+    /// <summary>Checks a value against its option's declaration, whatever the rule, so type errors surface now, named by their field.</summary>
     private static void CheckValue(string canon, JsonNode? value, string field, string where)
     {
-        try { Set(new RunConfig(), canon, value); }
+        try { RunOptions.Find(canon == NmvKey ? "nc" : canon)!.Check(value); }
         catch (ArgumentException e)
         {
             string message = FirstLine(e.Message);

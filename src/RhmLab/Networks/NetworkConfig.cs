@@ -1,43 +1,46 @@
+using RhmLab.Options;
+using RhmLab.Rhm;
+
 namespace RhmLab.Networks;
 
 /// <summary>Forward multiplier of a convolution (docs/METHODS.md §2.2, <c>conv-scale</c>).</summary>
 public enum ConvScale
 {
     /// <summary>Default ([TLM]): σ_k = 1/sqrt(C_{k−1}·s), weights N(0, 1).</summary>
-    FanIn,
+    [Choice("fan-in")] FanIn,
     /// <summary>[HL], [AD]: σ_k = 1/sqrt(C_{k−1}).</summary>
-    Channels,
+    [Choice("channels")] Channels,
     /// <summary>σ_k = 1 with weights N(0, 1/(C_{k−1}·s)): the same function at init, different SGD dynamics.</summary>
-    Plain,
+    [Choice("plain")] Plain,
 }
 
 /// <summary>Readout multiplier (<c>readout-scale</c>).</summary>
 public enum ReadoutScale
 {
     /// <summary>Default for supervised BP: σ_out = 1/H_L (mean field), paired with lr × H_L.</summary>
-    MeanField,
+    [Choice("mf")] MeanField,
     /// <summary>σ_out = 1/sqrt(H_L).</summary>
-    Standard,
+    [Choice("std")] Standard,
 }
 
 /// <summary>Bias of the hidden layers (<c>bias</c>).</summary>
 public enum BiasMode
 {
     /// <summary>Default: one bias per channel, zero-initialised.</summary>
-    PerChannel,
+    [Choice("per-channel")] PerChannel,
     /// <summary>No bias (the Fig. 7 setting).</summary>
-    None,
+    [Choice("none")] None,
     /// <summary>Legacy ([HL]/[AD]): a bias per channel and position, N(0, 1), forward multiplier 0.1.</summary>
-    PerPosition,
+    [Choice("per-position")] PerPosition,
 }
 
 /// <summary>Which network family.</summary>
 public enum Architecture
 {
     /// <summary>Hierarchical CNN: kernel = stride = s at every layer (§2.1).</summary>
-    Cnn,
+    [Choice("cnn")] Cnn,
     /// <summary>Fully connected baseline: the first layer sees the whole flattened one-hot input, later layers are dense.</summary>
-    Mlp,
+    [Choice("mlp")] Mlp,
 }
 
 /// <summary>
@@ -57,49 +60,66 @@ public sealed record NetworkConfig(
     ReadoutScale ReadoutScale = ReadoutScale.MeanField,
     BiasMode Bias = BiasMode.PerChannel)
 {
-    /// <summary>Parses <c>fan-in</c>, <c>channels</c> or <c>plain</c>.</summary>
-    public static ConvScale ParseConvScale(string text) => text switch
-    {
-        "fan-in" => ConvScale.FanIn,
-        "channels" => ConvScale.Channels,
-        "plain" => ConvScale.Plain,
-        _ => throw new ArgumentException($"conv-scale: unknown value '{text}' (expected fan-in, channels or plain)"),
-    };
-
-    /// <summary>Parses <c>mf</c> or <c>std</c>.</summary>
-    public static ReadoutScale ParseReadoutScale(string text) => text switch
-    {
-        "mf" => ReadoutScale.MeanField,
-        "std" => ReadoutScale.Standard,
-        _ => throw new ArgumentException($"readout-scale: unknown value '{text}' (expected mf or std)"),
-    };
-
-    /// <summary>Parses <c>per-channel</c>, <c>none</c> or <c>per-position</c>.</summary>
-    public static BiasMode ParseBias(string text) => text switch
-    {
-        "per-channel" or "on" or "true" => BiasMode.PerChannel,
-        "none" or "off" or "false" => BiasMode.None,
-        "per-position" => BiasMode.PerPosition,
-        _ => throw new ArgumentException($"bias: unknown value '{text}' (expected per-channel, none or per-position)"),
-    };
-
-    /// <summary>Parses <c>cnn</c> or <c>mlp</c>.</summary>
-    public static Architecture ParseArchitecture(string text) => text switch
-    {
-        "cnn" => Architecture.Cnn,
-        "mlp" => Architecture.Mlp,
-        _ => throw new ArgumentException($"arch: unknown value '{text}' (expected cnn or mlp)"),
-    };
-
     /// <summary>Printed names of the conventions, as recorded in results.</summary>
-    public static string Name(ConvScale x) => x switch { ConvScale.FanIn => "fan-in", ConvScale.Channels => "channels", _ => "plain" };
+    public static string Name(ConvScale x) => Choices.Name(x);
 
     /// <inheritdoc cref="Name(ConvScale)"/>
-    public static string Name(ReadoutScale x) => x == ReadoutScale.MeanField ? "mf" : "std";
+    public static string Name(ReadoutScale x) => Choices.Name(x);
 
     /// <inheritdoc cref="Name(ConvScale)"/>
-    public static string Name(BiasMode x) => x switch { BiasMode.PerChannel => "per-channel", BiasMode.None => "none", _ => "per-position" };
+    public static string Name(BiasMode x) => Choices.Name(x);
 
     /// <inheritdoc cref="Name(ConvScale)"/>
-    public static string Name(Architecture x) => x == Architecture.Cnn ? "cnn" : "mlp";
+    public static string Name(Architecture x) => Choices.Name(x);
+}
+
+/// <summary>
+/// The run options of the network (docs/METHODS.md §2): the family, the widths and the scaling conventions. Null
+/// widths and depth are defaults that depend on the RHM, resolved by <see cref="Resolve"/>.
+/// </summary>
+public sealed record NetworkOptions
+{
+    /// <summary>The network family.</summary>
+    [RunOption("arch", "Network")]
+    public Architecture Arch { get; set; } = Architecture.Cnn;
+    /// <summary>Width of every hidden layer (null: 2v²).</summary>
+    [RunOption("width", "Width of every hidden layer (default 2v^2)", Min = 1, Max = 65536)]
+    public int? Width { get; set; }
+    /// <summary>Per-layer widths (overrides <see cref="Width"/>).</summary>
+    [RunOption("widths", "Per-layer widths, e.g. 128,256,512", Min = 1, Max = 65536)]
+    public int[]? Widths { get; set; }
+    /// <summary>Hidden layers (null: L for the CNN, 2 for the MLP).</summary>
+    [RunOption("layers", "Hidden layers (default L for cnn, 2 for mlp)", Min = 1)]
+    public int? Layers { get; set; }
+    /// <summary>Convolution multiplier.</summary>
+    [RunOption("conv-scale", "Convolution multiplier")]
+    public ConvScale ConvScale { get; set; } = ConvScale.FanIn;
+    /// <summary>Readout multiplier.</summary>
+    [RunOption("readout-scale", "Readout multiplier")]
+    public ReadoutScale ReadoutScale { get; set; } = ReadoutScale.MeanField;
+    /// <summary>Hidden-layer bias.</summary>
+    [RunOption("bias", "Hidden-layer bias")]
+    public BiasMode Bias { get; set; } = BiasMode.PerChannel;
+
+    /// <summary>
+    /// The network these options give on an RHM: the widths of every layer, with the defaults (L layers for a CNN,
+    /// 2 for an MLP; width 2v²) filled in. Options that do not fit the RHM raise <see cref="ArgumentException"/>
+    /// naming the option.
+    /// </summary>
+    public NetworkConfig Resolve(RhmParameters rhm)
+    {
+        ArgumentNullException.ThrowIfNull(rhm);
+        int layers = Layers ?? (Widths?.Length ?? (Arch == Architecture.Cnn ? rhm.Depth : 2));
+        if (Arch == Architecture.Cnn && layers > rhm.Depth) throw new ArgumentException($"layers: a CNN has at most L = {rhm.Depth} layers (got {layers})");
+        int[] widths;
+        if (Widths != null)
+        {
+            if (Widths.Length != layers) throw new ArgumentException($"widths: {Widths.Length} widths given for {layers} layers");
+            widths = Widths.ToArray();
+        }
+        else widths = Enumerable.Repeat(Width ?? 2 * rhm.Vocabulary * rhm.Vocabulary, layers).ToArray();
+        // The default 2v² is derived, so its range is checked here; given widths were checked by their declarations.
+        foreach (int w in widths) if (w > 1 << 16) throw new ArgumentException($"width: must be in 1..65536 (got {w}, 2v^2 for v = {rhm.Vocabulary})");
+        return new NetworkConfig(widths, Arch, ConvScale, ReadoutScale, Bias);
+    }
 }

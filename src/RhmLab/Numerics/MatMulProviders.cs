@@ -1,4 +1,17 @@
+using RhmLab.Options;
+
 namespace RhmLab.Numerics;
+
+/// <summary>The matrix-product provider a run asks for (<c>blas</c>).</summary>
+public enum MatMulChoice
+{
+    /// <summary>Default: RHMLAB_BLAS, else OpenBLAS when it loads, else managed.</summary>
+    [Choice("auto")] Auto,
+    /// <summary>OpenBLAS; an error when it cannot be loaded.</summary>
+    [Choice("openblas")] OpenBlas,
+    /// <summary>The managed AVX2/FMA kernel.</summary>
+    [Choice("managed")] Managed,
+}
 
 /// <summary>Chooses the matrix-product provider by name or from the <c>RHMLAB_BLAS</c> environment variable.</summary>
 public static class MatMulProviders
@@ -12,8 +25,15 @@ public static class MatMulProviders
     /// </summary>
     public static IMatMul Default { get; } = new ManagedMatMul(1);
 
-    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    /// <summary>The names <see cref="Create(string, int)"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["openblas", "managed", "reference", "auto"];
+
+    /// <summary>
+    /// The provider a run's <c>blas</c> option asks for: <c>auto</c> defers to RHMLAB_BLAS, then to OpenBLAS when it
+    /// loads (<see cref="FromEnvironment"/>).
+    /// </summary>
+    public static IMatMul Create(MatMulChoice choice, int threads) =>
+        choice == MatMulChoice.Auto ? FromEnvironment(threads) : Create(Choices.Name(choice), threads);
 
     /// <summary>
     /// Makes the provider called <paramref name="name"/>: <c>openblas</c>, <c>managed</c>, <c>reference</c> (the

@@ -1,14 +1,16 @@
+using RhmLab.Options;
+
 namespace RhmLab.Rhm;
 
 /// <summary>How a negative partner is chosen (docs/METHODS.md §1.10).</summary>
 public enum NegativeMode
 {
     /// <summary>Default: uniform among training data of another class.</summary>
-    OtherClass,
+    [Choice("other-class")] OtherClass,
     /// <summary>Any other training datum (the original CLAPP style); may share the anchor's class.</summary>
-    Random,
+    [Choice("random")] Random,
     /// <summary>Batch element b + 1 (mod B), the deterministic choice of [LSSL]; resolved by the batch builder.</summary>
-    Shift,
+    [Choice("shift")] Shift,
 }
 
 /// <summary>

@@ -1,12 +1,14 @@
+using RhmLab.Options;
+
 namespace RhmLab.Rhm;
 
 /// <summary>Which generator drew the production rules (docs/METHODS.md §1.3).</summary>
 public enum RuleVersion
 {
     /// <summary>Default: n_c·m then v·m distinct tuples per level, over the full vocabulary ([TLM] <c>sample_rules</c>).</summary>
-    V2,
+    [Choice("v2")] V2,
     /// <summary>Legacy: one permutation of all tuples per level, rules only for the symbols used above ([HL]).</summary>
-    V1,
+    [Choice("v1")] V1,
 }
 
 /// <summary>Parsing and printing of <see cref="RuleVersion"/> names (<c>v1</c>, <c>v2</c>).</summary>
@@ -21,5 +23,5 @@ public static class RuleVersions
     };
 
     /// <summary>The lower-case name of a version.</summary>
-    public static string Name(this RuleVersion version) => version == RuleVersion.V1 ? "v1" : "v2";
+    public static string Name(this RuleVersion version) => Choices.Name(version);
 }

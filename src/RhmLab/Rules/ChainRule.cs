@@ -1,6 +1,7 @@
 using System.Numerics;
 using RhmLab.Networks;
 using RhmLab.Numerics;
+using RhmLab.Options;
 using RhmLab.Rhm;
 
 namespace RhmLab.Rules;
@@ -29,6 +30,14 @@ public enum UpperMasks
     Shuffled,
 }
 
+/// <summary>The run options of feedback alignment (<c>fa</c> and its masking ablations): the loss, and the readout's feedback.</summary>
+public sealed record FeedbackAlignmentOptions : LossOptions
+{
+    /// <summary>Use β itself for the top feedback instead of a fixed random B_out.</summary>
+    [RunOption("fa-readout-feedback", "FA feedback of the readout", Off = "random", On = "true")]
+    public bool TrueReadoutFeedback { get; set; }
+}
+
 /// <summary>
 /// Every rule whose error travels down the network layer by layer: BP, FA, sign symmetry, and the masking
 /// ablations. The error reaches layer k through the transposed convolutions of the layers above, gated by their
@@ -43,6 +52,16 @@ public sealed class ChainRule<T> : SupervisedRule<T> where T : unmanaged, IFloat
     private T[][] _meanMask = [];
     private int[] _perm = [];
     private Rng _maskRng = new(0);
+
+    /// <summary>
+    /// Creates a chain rule from its run options: <see cref="LossOptions"/> for BP, sign symmetry and the BP masking
+    /// ablations, <see cref="FeedbackAlignmentOptions"/> for FA and its ablations.
+    /// </summary>
+    public ChainRule(string name, FeedbackWeights feedback, UpperMasks masks, LossOptions options)
+        : this(name, feedback, masks, (options ?? throw new ArgumentNullException(nameof(options))).Loss,
+            options is FeedbackAlignmentOptions fa && fa.TrueReadoutFeedback)
+    {
+    }
 
     /// <summary>Creates a chain rule.</summary>
     public ChainRule(string name, FeedbackWeights feedback, UpperMasks masks, LossKind loss = LossKind.CrossEntropy, bool trueReadoutFeedback = false)

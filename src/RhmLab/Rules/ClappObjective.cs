@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using RhmLab.Numerics;
+using RhmLab.Options;
 using RhmLab.Rhm;
 
 namespace RhmLab.Rules;
@@ -9,55 +10,62 @@ namespace RhmLab.Rules;
 public enum ClappMode
 {
     /// <summary>Default, CLAPP-s: every anchor gets a positive and a negative every step.</summary>
-    Both,
+    [Choice("both")] Both,
     /// <summary>The original CLAPP: a positive with probability ½, a negative otherwise.</summary>
-    Either,
+    [Choice("either")] Either,
 }
 
-/// <summary>Options of the CLAPP objective.</summary>
-public sealed record ClappOptions
+/// <summary>
+/// The run options of the CLAPP family (<c>clapp</c>, <c>clapp-pos</c>, <c>e2e-clapp</c>, <c>e2e-clapp-nc</c>;
+/// docs/METHODS.md §3.7–§3.8): how terms are paired and combined, the prediction matrix, the representation view,
+/// the negatives, and, for CLAPP without negatives, the anti-collapse mechanism. Whether the rule has negatives is
+/// whether it has an anti-collapse group: the catalogue's rows without negatives give it one.
+/// </summary>
+public sealed record ClappOptions : ICheckedOptions
 {
     /// <summary>both (CLAPP-s) or either.</summary>
-    public ClappMode Mode { get; init; } = ClappMode.Both;
-    /// <summary>Sum (default) or mean (½) of the positive and negative terms.</summary>
-    public bool MeanCombine { get; init; }
-    /// <summary>Two matrices W₁ (target side) and W₂ (context side) instead of one.</summary>
-    public bool Asymmetric { get; init; }
-    /// <summary>W_pred starts at zero instead of N(0, 1/n²).</summary>
-    public bool ZeroInit { get; init; }
-    /// <summary>Representation of multi-position layers.</summary>
-    public RepresentationMode Representation { get; init; } = RepresentationMode.Flatten;
-    /// <summary>False for CLAPP without negatives.</summary>
-    public bool Negatives { get; init; } = true;
+    [RunOption("clapp-mode", "CLAPP pairing: both terms every step (CLAPP-s) or either")]
+    public ClappMode Mode { get; set; } = ClappMode.Both;
     /// <summary>
     /// In-batch pairing: the batch holds data and their positives, every row is an anchor, and each anchor's negative
     /// is the next row of the batch of another class (<see cref="RuleInput.InBatchPairs"/>). False: triplets.
     /// </summary>
-    public bool InBatch { get; init; }
+    [RunOption("clapp-pairing", "CLAPP batches: triplets (3 rows per anchor) or in-batch (data and their positives, every row an anchor, negatives from the batch)", Off = "triplets", On = "in-batch")]
+    public bool InBatch { get; set; }
+    /// <summary>Sum (default) or mean (½) of the positive and negative terms.</summary>
+    [RunOption("clapp-combine", "CLAPP positive and negative terms", Off = "sum", On = "mean")]
+    public bool MeanCombine { get; set; }
+    /// <summary>Two matrices W₁ (target side) and W₂ (context side) instead of one.</summary>
+    [RunOption("wpred", "CLAPP prediction matrix", Off = "symmetric", On = "asymmetric")]
+    public bool Asymmetric { get; set; }
+    /// <summary>W_pred starts at zero instead of N(0, 1/n²).</summary>
+    [RunOption("wpred-init", "CLAPP prediction matrix initialisation", Off = "scaled-gaussian", On = "zero")]
+    public bool ZeroInit { get; set; }
+    /// <summary>Representation of multi-position layers.</summary>
+    [RunOptionGroup]
+    public RepresentationOptions Representation { get; set; } = new();
+    /// <summary>The anti-collapse mechanism of CLAPP without negatives; null for CLAPP with negatives.</summary>
+    [RunOptionGroup]
+    public AntiCollapseOptions? AntiCollapse { get; set; }
+    /// <summary>How the negative partners are drawn (triplets: by the trainer's pair sampler; in-batch: from the batch).</summary>
+    [RunOption("negatives", "Negative partners")]
+    public NegativeMode NegativePartners { get; set; } = NegativeMode.OtherClass;
+
+    /// <summary>Whether the loss has negatives: CLAPP proper. Without them an anti-collapse mechanism replaces them.</summary>
+    public bool Negatives => AntiCollapse is null;
+
     /// <summary>In-batch pairing only: the negative is the next row whatever its class (<c>--negatives shift</c>).</summary>
-    public bool ShiftNegatives { get; init; }
-    /// <summary>Anti-collapse mechanism when <see cref="Negatives"/> is false.</summary>
-    public NoNegativesMode NoNegatives { get; init; } = NoNegativesMode.HingeOnly;
-    /// <summary>λ of <see cref="NoNegativesMode.WpredDecay"/>.</summary>
-    public double WpredDecay { get; init; } = 1e-2;
-    /// <summary>Weight of the variance term under <see cref="NoNegativesMode.VicregReg"/>.</summary>
-    public double VarianceWeight { get; init; } = 25;
-    /// <summary>Weight of the covariance term under <see cref="NoNegativesMode.VicregReg"/>.</summary>
-    public double CovarianceWeight { get; init; } = 1;
-    /// <summary>r of <see cref="NoNegativesMode.Normalized"/>: W_pred ∝ I scores r·cos(z, c).</summary>
-    public double WpredRadius { get; init; } = 1;
-    /// <summary>
-    /// ε of <see cref="NoNegativesMode.Standardized"/>. The default 1 exceeds the variance of most ReLU units, so
-    /// low-variance units are only centred (not amplified, which lets them die) and high-variance ones are scaled down.
-    /// </summary>
-    public double StandardizeEpsilon { get; init; } = 1;
-    /// <summary>τ of <see cref="NoNegativesMode.EmaTarget"/>: the target network keeps this fraction of itself at every step.</summary>
-    public double EmaDecay { get; init; } = 0.99;
-    /// <summary>Decay τ_c of the running mean of <see cref="NoNegativesMode.RunningCentered"/>.</summary>
-    public double CenterDecay { get; init; } = 0.9;
+    public bool ShiftNegatives => NegativePartners == NegativeMode.Shift;
 
     /// <summary>Whether an anti-collapse component is in force: only without negatives.</summary>
-    public bool Has(NoNegativesMode component) => !Negatives && (NoNegatives & component) != 0;
+    public bool Has(NoNegativesMode component) => AntiCollapse is { } ac && (ac.Components & component) != 0;
+
+    /// <inheritdoc/>
+    public void Check()
+    {
+        if (InBatch && NegativePartners == NegativeMode.Random)
+            throw new ArgumentException("negatives: random is not available with clapp-pairing in-batch (use other-class or shift)");
+    }
 }
 
 /// <summary>
@@ -70,6 +78,10 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
 {
     private readonly IMatMul _mm;
     private readonly ClappOptions _o;
+    // The anti-collapse constants (their defaults with negatives, where none is read) and components, read once:
+    // the options parse the mechanism's name, which must not happen in a step.
+    private readonly AntiCollapseOptions _ac;
+    private readonly NoNegativesMode _components;
     private readonly int _rowsPerSample, _dim;
     private readonly RepresentationView<T> _view;
     private readonly T[] _wc, _wc2, _q, _rowCoef, _rowCoef2;
@@ -90,8 +102,10 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     {
         _mm = matMul ?? throw new ArgumentNullException(nameof(matMul));
         _o = options ?? throw new ArgumentNullException(nameof(options));
+        _ac = options.AntiCollapse ?? new AntiCollapseOptions();
+        _components = options.AntiCollapse?.Components ?? NoNegativesMode.HingeOnly;
         _coins = coins ?? throw new ArgumentNullException(nameof(coins));
-        _view = new RepresentationView<T>(options.Representation, width, positions, 3 * maxAnchors);
+        _view = new RepresentationView<T>(options.Representation.Mode, width, positions, 3 * maxAnchors);
         (_rowsPerSample, _dim) = (_view.RowsPerSample, _view.Dim);
         int rows = maxAnchors * _rowsPerSample;
         _wc = new T[rows * _dim];
@@ -103,15 +117,15 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         _uNeg = new double[maxAnchors];
         Predictor = NewPredictor(name + (options.Asymmetric ? "a" : ""));
         if (options.Asymmetric) Retrodictor = NewPredictor(name + "b");
-        if (options.Has(NoNegativesMode.VicregReg))
+        if (Has(NoNegativesMode.VicregReg))
             _vicreg = new VicregTerms<T>(matMul, _dim, 3 * rows);
-        bool normalizes = options.Has(NoNegativesMode.Normalized) || options.Has(NoNegativesMode.Standardized) || options.Has(NoNegativesMode.Centered)
-            || options.Has(NoNegativesMode.RunningCentered);
-        _running = options.Has(NoNegativesMode.RunningCentered) ? new double[3 * _dim] : [];
+        bool normalizes = Has(NoNegativesMode.Normalized) || Has(NoNegativesMode.Standardized) || Has(NoNegativesMode.Centered)
+            || Has(NoNegativesMode.RunningCentered);
+        _running = Has(NoNegativesMode.RunningCentered) ? new double[3 * _dim] : [];
         _norm = normalizes ? new T[3 * rows * _dim] : [];
         _normGrad = normalizes ? new T[3 * rows * _dim] : [];
         _invScale = normalizes ? new double[3 * Math.Max(rows, _dim)] : [];
-        bool radius = options.Has(NoNegativesMode.Normalized);
+        bool radius = Has(NoNegativesMode.Normalized);
         _wEff1 = radius ? new T[_dim * _dim] : [];
         _wEff2 = radius && options.Asymmetric ? new T[_dim * _dim] : [];
 
@@ -123,6 +137,8 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             return new Parameter<T>(n, w, ParameterKind.Predictor, -1);
         }
     }
+
+    private bool Has(NoNegativesMode component) => (_components & component) != 0;
 
     /// <summary>W_pred (symmetric) or W₁, the target-side matrix (asymmetric).</summary>
     public Parameter<T> Predictor { get; }
@@ -152,9 +168,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         var rawRows = _view.Rows(h, 3 * b);
         var rawGrad = _view.RowGradient(grad, 3 * b);
         // Normalising variants score transformed copies of the rows; their gradient returns through the transform.
-        bool sampleNorm = _o.Has(NoNegativesMode.Normalized), scaled = _o.Has(NoNegativesMode.Standardized);
-        bool running = _o.Has(NoNegativesMode.RunningCentered);
-        bool batchNorm = scaled || _o.Has(NoNegativesMode.Centered) || running;
+        bool sampleNorm = Has(NoNegativesMode.Normalized), scaled = Has(NoNegativesMode.Standardized);
+        bool running = Has(NoNegativesMode.RunningCentered);
+        bool batchNorm = scaled || Has(NoNegativesMode.Centered) || running;
         int blocks = _o.Negatives ? 3 : 2;
         ReadOnlySpan<T> rowsSpan = rawRows;
         Span<T> dr = rawGrad;
@@ -183,7 +199,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
 
         // Which terms each anchor contributes: both, or one chosen by a coin in "either" mode.
         double scale = (_o.MeanCombine ? 0.5 : 1.0) / b;
-        double uScale = _o.Representation == RepresentationMode.PerPositionMean ? 1.0 / g : 1.0;
+        double uScale = _o.Representation.Mode == RepresentationMode.PerPositionMean ? 1.0 / g : 1.0;
         Span<bool> usePos = b <= 1024 ? stackalloc bool[b] : new bool[b];
         Span<bool> useNeg = b <= 1024 ? stackalloc bool[b] : new bool[b];
         for (int i = 0; i < b; i++)
@@ -199,7 +215,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
 
         double loss = 0, posLoss = 0, negLoss = 0, upSum = 0, unSum = 0;
         int active = 0, terms = 0;
-        bool onlyContext = _o.Has(NoNegativesMode.AsymStopGrad) || _o.Has(NoNegativesMode.EmaTarget);
+        bool onlyContext = Has(NoNegativesMode.AsymStopGrad) || Has(NoNegativesMode.EmaTarget);
         double norm1 = 0, norm2 = 0;
         ReadOnlySpan<T> w1 = sampleNorm ? Rescaled(Predictor.Value, _wEff1, out norm1) : Predictor.Value;
         // Target-side (prediction) term with W₁ = W_pred: u = zᵀ W₁ c.
@@ -261,16 +277,16 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             }
         }
 
-        if (_o.Has(NoNegativesMode.WpredDecay))
+        if (Has(NoNegativesMode.WpredDecay))
         {
             double sq = 0;
             foreach (var p in Retrodictor is null ? [Predictor] : new[] { Predictor, Retrodictor })
             {
                 foreach (var x in p.Value) { double v = double.CreateTruncating(x); sq += v * v; }
-                TensorPrimitives.MultiplyAdd(p.Value, T.CreateTruncating(_o.WpredDecay), p.Grad, p.Grad);
+                TensorPrimitives.MultiplyAdd(p.Value, T.CreateTruncating(_ac.WpredDecay), p.Grad, p.Grad);
             }
-            loss += 0.5 * _o.WpredDecay * sq;
-            stats.Components[prefix + "wpred_decay"] = 0.5 * _o.WpredDecay * sq;
+            loss += 0.5 * _ac.WpredDecay * sq;
+            stats.Components[prefix + "wpred_decay"] = 0.5 * _ac.WpredDecay * sq;
         }
         if (_vicreg != null)
         {
@@ -278,9 +294,9 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             // floor could not reach the units' real activity, and shrinking every unit would lower the covariance.
             var rc = rawRows[..(rows * dim)];
             var rzp = rawRows.Slice(rows * dim, rows * dim);
-            var (v1, c1) = _vicreg.VarianceCovariance(rc, rows, rawGrad[..(rows * dim)], _o.VarianceWeight * 0.5, _o.CovarianceWeight);
-            var (v2, c2) = _vicreg.VarianceCovariance(rzp, rows, rawGrad.Slice(rows * dim, rows * dim), _o.VarianceWeight * 0.5, _o.CovarianceWeight);
-            loss += _o.VarianceWeight * 0.5 * (v1 + v2) + _o.CovarianceWeight * (c1 + c2);
+            var (v1, c1) = _vicreg.VarianceCovariance(rc, rows, rawGrad[..(rows * dim)], _ac.VarianceWeight * 0.5, _ac.CovarianceWeight);
+            var (v2, c2) = _vicreg.VarianceCovariance(rzp, rows, rawGrad.Slice(rows * dim, rows * dim), _ac.VarianceWeight * 0.5, _ac.CovarianceWeight);
+            loss += _ac.VarianceWeight * 0.5 * (v1 + v2) + _ac.CovarianceWeight * (c1 + c2);
             stats.Components[prefix + "variance"] = 0.5 * (v1 + v2);
             stats.Components[prefix + "covariance"] = c1 + c2;
         }
@@ -304,7 +320,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     private ReadOnlySpan<T> Rescaled(ReadOnlySpan<T> w, T[] buf, out double norm)
     {
         norm = Math.Sqrt(double.CreateTruncating(TensorPrimitives.SumOfSquares(w)));
-        double s = norm > 0 ? _o.WpredRadius * Math.Sqrt(_dim) / norm : 0;
+        double s = norm > 0 ? _ac.WpredRadius * Math.Sqrt(_dim) / norm : 0;
         TensorPrimitives.Multiply(w, T.CreateTruncating(s), buf);
         return buf;
     }
@@ -312,7 +328,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     private void RescaleGradient(ReadOnlySpan<T> w, Span<T> g, double norm)
     {
         if (norm <= 0) { g.Clear(); return; }
-        double s = _o.WpredRadius * Math.Sqrt(_dim) / norm;
+        double s = _ac.WpredRadius * Math.Sqrt(_dim) / norm;
         double proj = double.CreateTruncating(TensorPrimitives.Dot(w, g)) / (norm * norm);
         TensorPrimitives.MultiplyAdd(w, T.CreateTruncating(-proj), g, g);
         TensorPrimitives.Multiply(g, T.CreateTruncating(s), g);
@@ -356,7 +372,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         for (int j = 0; j < n; j++) mean[j] /= rows;
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < n; j++) { double d = double.CreateTruncating(x[r * n + j]) - mean[j]; inv[j] += d * d; }
-        for (int j = 0; j < n; j++) inv[j] = scaled ? 1 / Math.Sqrt(inv[j] / rows + _o.StandardizeEpsilon) : 1;
+        for (int j = 0; j < n; j++) inv[j] = scaled ? 1 / Math.Sqrt(inv[j] / rows + _ac.StandardizeEpsilon) : 1;
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < n; j++) y[r * n + j] = T.CreateTruncating((double.CreateTruncating(x[r * n + j]) - mean[j]) * inv[j]);
     }
@@ -378,7 +394,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
         if (!_runningSeeded[block]) { mean.CopyTo(m); _runningSeeded[block] = true; }
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < n; j++) y[r * n + j] = T.CreateTruncating(double.CreateTruncating(x[r * n + j]) - m[j]);
-        double tau = _o.CenterDecay;
+        double tau = _ac.CenterDecay;
         for (int j = 0; j < n; j++) m[j] = tau * m[j] + (1 - tau) * mean[j];
     }
 

@@ -138,7 +138,7 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
     private void FollowAndForwardTarget(ForwardPass<T> pass)
     {
         var target = _target!;
-        T tau = T.CreateTruncating(_options.EmaDecay), rest = T.One - tau;
+        T tau = T.CreateTruncating(_options.AntiCollapse!.EmaDecay), rest = T.One - tau;
         for (int k = 0; k < Net.Depth; k++)
         {
             Follow(target.Weights[k], Net.Weights[k]);

@@ -3,17 +3,33 @@ using RhmLab.Networks;
 using RhmLab.Numerics;
 using RhmLab.Rhm;
 
+using RhmLab.Options;
+
 namespace RhmLab.Rules;
 
 /// <summary>How DFA's random matrices are scaled (docs/METHODS.md §3.3, <c>dfa-scale</c>).</summary>
 public enum DfaScale
 {
-    /// <summary>Entries i.i.d. N(0, 1/n_c).</summary>
-    Unit,
     /// <summary>Default here: each D^k rescaled once, on the first batch, so that the mean norm of D^k e equals that of
     /// the BP signal g^k. Under the mean-field readout unit-scaled feedback is about H times larger than BP's, and SGD
     /// at BP's learning rate then diverges, which would make "DFA fails" an artefact.</summary>
-    MatchBp,
+    [Choice("match-bp")] MatchBp = 1,
+    /// <summary>Entries i.i.d. N(0, 1/n_c).</summary>
+    [Choice("unit")] Unit = 0,
+}
+
+/// <summary>The run options of direct feedback alignment (docs/METHODS.md §3.5): the loss, and the feedback matrices.</summary>
+public sealed record DfaOptions : LossOptions
+{
+    /// <summary>The top layer gets its true signal (β) instead of a random matrix.</summary>
+    [RunOption("dfa-top", "DFA feedback of the top layer", Off = "random", On = "true")]
+    public bool TrueTop { get; set; }
+    /// <summary>One matrix shared by every position of a layer instead of one per position.</summary>
+    [RunOption("dfa-layout", "DFA matrices per position or shared", Off = "per-position", On = "shared")]
+    public bool Shared { get; set; }
+    /// <summary>The scale of the matrices.</summary>
+    [RunOption("dfa-scale", "DFA matrix scale")]
+    public DfaScale Scale { get; set; } = DfaScale.MatchBp;
 }
 
 /// <summary>
@@ -27,6 +43,12 @@ public class DirectFeedbackRule<T> : SupervisedRule<T> where T : unmanaged, IFlo
 
     /// <summary>Name override for subclasses.</summary>
     protected virtual string RuleName => "dfa";
+
+    /// <summary>Creates a DFA rule from its run options.</summary>
+    public DirectFeedbackRule(DfaOptions options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Loss, options.TrueTop, options.Shared, options.Scale)
+    {
+    }
 
     /// <summary>Creates a DFA rule.</summary>
     /// <param name="loss">Loss.</param>

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using RhmLab.Networks;
 using RhmLab.Rhm;
+using RhmLab.Options;
 
 namespace RhmLab.Rules;
 
@@ -9,24 +10,44 @@ namespace RhmLab.Rules;
 public enum IcaWidthMode
 {
     /// <summary>Default (<c>cap</c>): H_k := min(H_k, rank); the units beyond the rank are dead (zero weights and bias).</summary>
-    Cap,
+    [Choice("cap")] Cap,
     /// <summary><c>restarts</c>: concatenate ⌈H_k/rank⌉ fits from different initialisations, keeping the first H_k components.</summary>
-    Restarts,
+    [Choice("restarts")] Restarts,
     /// <summary>
     /// <c>rica</c>: reconstruction ICA (<see cref="ReconstructionIca"/>), one fit of H_k components however many the
     /// patches' rank allows, so that every unit is live and more units change what each one detects.
     /// </summary>
-    Reconstruction,
+    [Choice("rica")] Reconstruction,
 }
 
-/// <summary>Options of the layer-wise ICA rule (docs/METHODS.md §3.12).</summary>
-public sealed record LayerwiseIcaOptions
+/// <summary>The nonlinearity of the layer-wise ICA network (docs/METHODS.md §3.12).</summary>
+public enum IcaNonlinearity
 {
-    /// <summary>Patches per layer above which the patches are subsampled uniformly (<c>ica-max-patches</c>, 2·10^5).</summary>
-    public int MaxPatches { get; init; } = 200_000;
+    /// <summary>The network's ReLU (abs and relu-pm of §3.12 are not implemented).</summary>
+    [Choice("relu")] Relu,
+}
+
+/// <summary>
+/// The run options of the layer-wise ICA rule (docs/METHODS.md §3.12), and the fit's own settings, which are not run
+/// options (their defaults are the method's).
+/// </summary>
+public sealed record LayerwiseIcaOptions : ICheckedOptions
+{
+    /// <summary>Patches per layer above which the patches are subsampled uniformly (2·10^5).</summary>
+    [RunOption("ica-max-patches", "Layer-wise ICA: subsample each layer's patches to at most this many", Min = 1)]
+    public int MaxPatches { get; set; } = 200_000;
 
     /// <summary>Handling of H_k &gt; rank.</summary>
-    public IcaWidthMode WidthMode { get; init; } = IcaWidthMode.Cap;
+    [RunOption("ica-overcomplete", "Layer-wise ICA with more units than the patch rank: cap (FastICA; dead units beyond the rank), restarts (concatenated FastICA fits) or rica (reconstruction ICA, overcomplete; Le et al. 2011); expand is not implemented")]
+    public IcaWidthMode WidthMode { get; set; } = IcaWidthMode.Cap;
+
+    /// <summary>Under <see cref="IcaWidthMode.Reconstruction"/>: RICA's sparsity weight λ (0.1).</summary>
+    [RunOption("ica-rica-lambda", "Layer-wise ICA under ica-overcomplete = rica: weight λ of the log-cosh sparsity against the reconstruction cost", Min = 0)]
+    public double RicaSparsity { get; set; } = 0.1;
+
+    /// <summary>The nonlinearity.</summary>
+    [RunOption("ica-nonlin", "Layer-wise ICA nonlinearity: the network's ReLU (abs and relu-pm of docs/METHODS.md §3.12 are not implemented)")]
+    public IcaNonlinearity Nonlinearity { get; set; } = IcaNonlinearity.Relu;
 
     /// <summary>FastICA iteration limit (200).</summary>
     public int MaxIterations { get; init; } = 200;
@@ -34,11 +55,15 @@ public sealed record LayerwiseIcaOptions
     /// <summary>FastICA convergence threshold (1e-4).</summary>
     public double Tolerance { get; init; } = 1e-4;
 
-    /// <summary>Under <see cref="IcaWidthMode.Reconstruction"/>: RICA's sparsity weight λ (<c>ica-rica-lambda</c>, 0.1).</summary>
-    public double RicaSparsity { get; init; } = 0.1;
-
     /// <summary>Under <see cref="IcaWidthMode.Reconstruction"/>: L-BFGS iterations at most (400).</summary>
     public int RicaMaxIterations { get; init; } = 400;
+
+    /// <inheritdoc/>
+    public void Check()
+    {
+        if (RicaSparsity != new LayerwiseIcaOptions().RicaSparsity && WidthMode != IcaWidthMode.Reconstruction)
+            throw new ArgumentException($"ica-rica-lambda: applies only with ica-overcomplete = rica (ica-overcomplete = {Choices.Name(WidthMode)})");
+    }
 }
 
 /// <summary>What was fitted for one layer.</summary>

@@ -1,8 +1,17 @@
 using System.Numerics;
 using RhmLab.Networks;
 using RhmLab.Numerics;
+using RhmLab.Options;
 
 namespace RhmLab.Rules;
+
+/// <summary>The run options of the linear-gradient-approximation oracle: the loss, and how often it refits.</summary>
+public sealed record LgaOptions : LossOptions
+{
+    /// <summary>Refit on each batch instead of on the full training set once per epoch.</summary>
+    [RunOption("lga-refit", "Oracle refit", Off = "epoch", On = "step")]
+    public bool RefitEveryStep { get; set; }
+}
 
 /// <summary>
 /// The oracle of docs/METHODS.md §3.5 (<c>lga</c>, linear gradient approximation): the best input-independent linear
@@ -22,6 +31,12 @@ public sealed class LinearGradientApproximation<T> : DirectFeedbackRule<T> where
     private double[][] _cross = [];
     private T[] _tmp = [];
     private int[] _labels = [];
+
+    /// <summary>Creates the oracle from its run options.</summary>
+    public LinearGradientApproximation(LgaOptions options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Loss, options.RefitEveryStep)
+    {
+    }
 
     /// <summary>Creates the oracle.</summary>
     /// <param name="loss">Loss (the paper's Fig. 7 uses MSE).</param>

@@ -20,6 +20,9 @@ public sealed class LocalSupervisedRule<T> : SupervisedRule<T> where T : unmanag
     /// <summary>Creates the rule with the loss of every local readout (and of the network's own readout).</summary>
     public LocalSupervisedRule(LossKind loss) : base(loss) { }
 
+    /// <summary>Creates the rule from its run options.</summary>
+    public LocalSupervisedRule(LossOptions options) : this((options ?? throw new ArgumentNullException(nameof(options))).Loss) { }
+
     /// <inheritdoc />
     public override string Name => "local-supervised";
 

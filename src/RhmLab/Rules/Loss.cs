@@ -1,4 +1,5 @@
 using System.Numerics;
+using RhmLab.Options;
 
 namespace RhmLab.Rules;
 
@@ -6,36 +7,34 @@ namespace RhmLab.Rules;
 public enum LossKind
 {
     /// <summary>Default: cross-entropy, e = softmax(f) − onehot(y).</summary>
-    CrossEntropy,
+    [Choice("ce")] CrossEntropy,
     /// <summary>ℓ = ½‖f − onehot(y)‖², e = f − onehot(y).</summary>
-    Mse,
+    [Choice("mse")] Mse,
     /// <summary><c>mse-factor = mean</c>: ℓ = (1/n_c)‖f − y‖², e = (2/n_c)(f − y).</summary>
-    MseMean,
+    [Choice("mse-mean")] MseMean,
     /// <summary><c>mse-target = centered</c>: targets onehot(y) − 1/n_c, ½ factor.</summary>
-    MseCentered,
+    [Choice("mse-centered")] MseCentered,
+}
+
+/// <summary>
+/// The run option of every supervised rule: the loss of the network's output. Rules with options of their own
+/// (FA, DFA, the oracle) extend it, so <c>loss</c> is one option whichever supervised rule reads it.
+/// </summary>
+public record LossOptions
+{
+    /// <summary>The supervised loss.</summary>
+    [RunOption("loss", "Supervised loss")]
+    public LossKind Loss { get; set; } = LossKind.CrossEntropy;
 }
 
 /// <summary>Loss values and output errors. The batch loss is the mean over the batch, so e carries a factor 1/B.</summary>
 public static class Loss
 {
     /// <summary>Parses <c>ce</c>, <c>mse</c>, <c>mse-mean</c> or <c>mse-centered</c>.</summary>
-    public static LossKind Parse(string text) => text switch
-    {
-        "ce" or "cross-entropy" => LossKind.CrossEntropy,
-        "mse" => LossKind.Mse,
-        "mse-mean" => LossKind.MseMean,
-        "mse-centered" => LossKind.MseCentered,
-        _ => throw new ArgumentException($"loss: unknown value '{text}' (expected ce, mse, mse-mean or mse-centered)"),
-    };
+    public static LossKind Parse(string text) => Choices.Parse<LossKind>(text, "loss");
 
     /// <summary>The printed name.</summary>
-    public static string Name(LossKind kind) => kind switch
-    {
-        LossKind.CrossEntropy => "ce",
-        LossKind.Mse => "mse",
-        LossKind.MseMean => "mse-mean",
-        _ => "mse-centered",
-    };
+    public static string Name(LossKind kind) => Choices.Name(kind);
 
     /// <summary>
     /// Writes e = ∂(batch-mean loss)/∂f into <paramref name="error"/> ([B, n_c]) and returns the batch-mean loss;

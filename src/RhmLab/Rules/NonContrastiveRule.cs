@@ -1,5 +1,6 @@
 using System.Numerics;
 using RhmLab.Networks;
+using RhmLab.Options;
 
 namespace RhmLab.Rules;
 
@@ -16,11 +17,33 @@ public enum NonContrastiveLoss
 public enum VicregFactors
 {
     /// <summary>Default ([VIC-code]): V = ½(var(Z) + var(Z′)); invariance is a mean over N·n.</summary>
-    Code,
+    [Choice("code")] Code,
     /// <summary>[SOLO]: V = var(Z) + var(Z′).</summary>
-    Solo,
+    [Choice("solo")] Solo,
     /// <summary>The paper's equation: V summed, invariance (1/N) Σ_μ ‖z_μ − z′_μ‖².</summary>
-    PaperEq,
+    [Choice("paper-eq")] PaperEq,
+}
+
+/// <summary>The run options of VICReg (layer-local and end to end): the representation view and the factor convention.</summary>
+public sealed record VicregOptions
+{
+    /// <summary>How a multi-position layer becomes the rows the loss sees.</summary>
+    [RunOptionGroup]
+    public RepresentationOptions Representation { get; set; } = new();
+    /// <summary>The factor convention.</summary>
+    [RunOption("vicreg-factors", "VICReg factor convention")]
+    public VicregFactors Factors { get; set; } = VicregFactors.Code;
+}
+
+/// <summary>The run options of LPL (layer-local and end to end): the representation view and the pull term.</summary>
+public sealed record LplOptions
+{
+    /// <summary>How a multi-position layer becomes the rows the loss sees.</summary>
+    [RunOptionGroup]
+    public RepresentationOptions Representation { get; set; } = new();
+    /// <summary>The pull term stops the gradient through the past representation (<c>sg-past</c>) instead of pulling both.</summary>
+    [RunOption("lpl-pull", "LPL pull term", Off = "symmetric", On = "sg-past")]
+    public bool StopGradientPast { get; set; }
 }
 
 /// <summary>
@@ -40,6 +63,18 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
     private readonly RepresentationMode _rep;
     private RepresentationView<T>[] _views = [];
     private VicregTerms<T>[] _terms = [];
+
+    /// <summary>Creates a VICReg rule from its run options.</summary>
+    public NonContrastiveRule(string name, VicregOptions options, bool endToEnd)
+        : this(name, NonContrastiveLoss.Vicreg, (options ?? throw new ArgumentNullException(nameof(options))).Representation.Mode, endToEnd, options.Factors)
+    {
+    }
+
+    /// <summary>Creates an LPL rule from its run options.</summary>
+    public NonContrastiveRule(string name, LplOptions options, bool endToEnd)
+        : this(name, NonContrastiveLoss.Lpl, (options ?? throw new ArgumentNullException(nameof(options))).Representation.Mode, endToEnd, sgPast: options.StopGradientPast)
+    {
+    }
 
     /// <summary>Creates the rule.</summary>
     public NonContrastiveRule(string name, NonContrastiveLoss loss, RepresentationMode representation, bool endToEnd = false,

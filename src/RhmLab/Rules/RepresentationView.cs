@@ -1,30 +1,36 @@
+using RhmLab.Options;
+
 namespace RhmLab.Rules;
 
 /// <summary>How a multi-position layer becomes the vector a local loss sees (docs/METHODS.md §3.13, <c>rep</c>).</summary>
 public enum RepresentationMode
 {
     /// <summary>Default: z = vec(h^k) ∈ R^(H_k·d_k), position-major; W_pred is (H_k·d_k)².</summary>
-    Flatten,
+    [Choice("flatten")] Flatten,
     /// <summary>A shared W_pred ∈ R^(H_k × H_k) and u = Σ_p z_pᵀ W_pred c_p; for VICReg/LPL each (sample, position) is a row.</summary>
-    PerPosition,
+    [Choice("per-position")] PerPosition,
     /// <summary>As <see cref="PerPosition"/>, with u divided by d_k.</summary>
-    PerPositionMean,
+    [Choice("per-position-mean")] PerPositionMean,
     /// <summary>z = (1/d_k) Σ_p h^k_{:,p} ∈ R^(H_k).</summary>
-    Pooled,
+    [Choice("pooled")] Pooled,
+}
+
+/// <summary>
+/// The run option the layer-local losses share (CLAPP, VICReg, LPL): how a multi-position layer becomes the vectors
+/// the loss compares. One declaration, held by each of those rules' options.
+/// </summary>
+public sealed record RepresentationOptions
+{
+    /// <summary>Representation of multi-position layers.</summary>
+    [RunOption("rep", "Representation of a multi-position layer for local losses")]
+    public RepresentationMode Mode { get; set; } = RepresentationMode.Flatten;
 }
 
 /// <summary>Parsing and naming of <see cref="RepresentationMode"/>.</summary>
 public static class RepresentationModes
 {
-    /// <summary>Parses <c>flatten</c>, <c>per-position</c>, <c>per-position-mean</c> or <c>pooled</c> (also <c>position</c>, <c>pool</c>).</summary>
-    public static RepresentationMode Parse(string text) => text switch
-    {
-        "flatten" => RepresentationMode.Flatten,
-        "per-position" or "position" => RepresentationMode.PerPosition,
-        "per-position-mean" => RepresentationMode.PerPositionMean,
-        "pooled" or "pool" => RepresentationMode.Pooled,
-        _ => throw new ArgumentException($"rep: unknown value '{text}' (expected flatten, per-position, per-position-mean or pooled)"),
-    };
+    /// <summary>Parses <c>flatten</c>, <c>per-position</c>, <c>per-position-mean</c> or <c>pooled</c>.</summary>
+    public static RepresentationMode Parse(string text) => Choices.Parse<RepresentationMode>(text, "rep");
 
     /// <summary>Rows per sample and the row dimension of a layer of <paramref name="width"/> channels at <paramref name="positions"/> positions.</summary>
     public static (int RowsPerSample, int Dim) Shape(RepresentationMode mode, int width, int positions) => mode switch

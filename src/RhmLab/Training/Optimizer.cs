@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using RhmLab.Options;
 using RhmLab.Rules;
 
 namespace RhmLab.Training;
@@ -8,13 +9,22 @@ namespace RhmLab.Training;
 public enum WeightDecayForm
 {
     /// <summary>Default: no decay.</summary>
-    None,
+    [Choice("none")] None,
     /// <summary>λ/2·Σ‖p‖² added to the loss: gradient λp.</summary>
-    L2,
+    [Choice("l2")] L2,
     /// <summary>λ·Σ_tensors mean(p²) ([HL] parity): gradient 2λp/numel(p).</summary>
-    L2MeanPerTensor,
+    [Choice("l2-mean-per-tensor")] L2MeanPerTensor,
     /// <summary>p ← p − ηλp after each step.</summary>
-    Decoupled,
+    [Choice("decoupled")] Decoupled,
+}
+
+/// <summary>The optimiser (docs/METHODS.md §2.4).</summary>
+public enum OptimizerKind
+{
+    /// <summary>SGD with momentum: the supervised rules' default.</summary>
+    [Choice("sgd")] Sgd,
+    /// <summary>Adam: the self-supervised rules' default.</summary>
+    [Choice("adam")] Adam,
 }
 
 /// <summary>Options shared by the optimisers.</summary>
@@ -25,14 +35,7 @@ public enum WeightDecayForm
 public sealed record WeightDecay(WeightDecayForm Form = WeightDecayForm.None, double Lambda = 0, bool DecayBiases = false, bool DecayPredictors = true)
 {
     /// <summary>Parses <c>none</c>, <c>l2</c>, <c>l2-mean-per-tensor</c> or <c>decoupled</c>.</summary>
-    public static WeightDecayForm ParseForm(string text) => text switch
-    {
-        "none" => WeightDecayForm.None,
-        "l2" => WeightDecayForm.L2,
-        "l2-mean-per-tensor" => WeightDecayForm.L2MeanPerTensor,
-        "decoupled" => WeightDecayForm.Decoupled,
-        _ => throw new ArgumentException($"wd-form: unknown value '{text}' (expected none, l2, l2-mean-per-tensor or decoupled)"),
-    };
+    public static WeightDecayForm ParseForm(string text) => Choices.Parse<WeightDecayForm>(text, "wd-form");
 
     internal bool Applies<T>(Parameter<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
         Form != WeightDecayForm.None && Lambda != 0 && p.Kind switch

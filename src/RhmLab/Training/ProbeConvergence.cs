@@ -1,10 +1,42 @@
+using RhmLab.Options;
+
 namespace RhmLab.Training;
 
-/// <summary>The probe-stop criterion (run options <c>probe-stop-window</c>, <c>-tol</c>, <c>-min-epochs</c>).</summary>
-/// <param name="Window">Evaluations without progress before a plateau stop.</param>
-/// <param name="Tolerance">The fall of the best error that counts as progress.</param>
-/// <param name="MinEpochs">No plateau stop before this epoch.</param>
-public sealed record ProbeConvergenceOptions(int Window, double Tolerance, int MinEpochs);
+/// <summary>
+/// The run options of probe-stop (docs/STOPPING.md): stop when the top-layer probe, fitted on the training data and
+/// measured on fresh validation data, is at 0 error or has stopped improving. The validation data are data outside
+/// the training set that the run's decision reads (the record's <c>extra_data_read</c>).
+/// </summary>
+public sealed record ProbeStopOptions : ICheckedOptions
+{
+    /// <summary>Whether the run stops on its held-out probe.</summary>
+    [RunOption("probe-stop", "Stop when the top-layer ridge probe, fitted on the training set and measured on fresh validation data, is at 0 error or has stopped improving", Off = "off", On = "on")]
+    public bool Enabled { get; set; }
+    /// <summary>Epochs between two evaluations of the held-out probe.</summary>
+    [RunOption("probe-stop-every", "Probe-stop: epochs between two evaluations of the held-out probe", Min = 1)]
+    public int Every { get; set; } = 10;
+    /// <summary>Evaluations without progress before a plateau stop.</summary>
+    [RunOption("probe-stop-window", "Probe-stop: evaluations (every probe-stop-every epochs) without an improvement above probe-stop-tol before a plateau stop", Min = 1)]
+    public int Window { get; set; } = 10;
+    /// <summary>The fall of the best error that counts as progress.</summary>
+    [RunOption("probe-stop-tol", "Probe-stop: improvement of the held-out probe error that counts as progress", Min = 0)]
+    public double Tolerance { get; set; } = 0.01;
+    /// <summary>Fresh validation data (neither training nor test data) on which the probe is measured.</summary>
+    [RunOption("probe-stop-data", "Probe-stop: fresh validation data, neither training nor test data, on which the stopping probe is measured (at most P_max - train - test)", Min = 1)]
+    public int Data { get; set; } = 2000;
+    /// <summary>No plateau stop before this epoch (an error of 0 still stops).</summary>
+    [RunOption("probe-stop-min-epochs", "Probe-stop: no plateau stop before this epoch", Min = 0)]
+    public int MinEpochs { get; set; }
+    /// <summary>Measure the network's own error on the validation data (supervised rules: early stopping) instead of the top-layer probe.</summary>
+    [RunOption("probe-stop-measure", "Probe-stop: measure on the validation data the top-layer ridge probe or, for supervised rules, the network's own error (early stopping)", Off = "probe", On = "network")]
+    public bool OnNetwork { get; set; }
+
+    /// <inheritdoc/>
+    public void Check()
+    {
+        if (!Enabled && OnNetwork) throw new ArgumentException("probe-stop-measure: applies only with probe-stop on");
+    }
+}
 
 /// <summary>
 /// When a run whose only measure is a probe has converged (docs/STOPPING.md). It reads one held-out probe error per
@@ -15,7 +47,7 @@ public sealed record ProbeConvergenceOptions(int Window, double Tolerance, int M
 /// </summary>
 public sealed class ProbeConvergence
 {
-    private readonly ProbeConvergenceOptions _options;
+    private readonly ProbeStopOptions _options;
     private double _best = double.PositiveInfinity;
     // The error at the last progress: progress is a fall of more than the tolerance below it, so that a slow steady
     // fall (many small steps) counts once it adds up, and noise around a level never does.
@@ -23,7 +55,7 @@ public sealed class ProbeConvergence
     private int _sinceProgress, _zeros;
 
     /// <summary>A criterion with no evaluation seen yet.</summary>
-    public ProbeConvergence(ProbeConvergenceOptions options)
+    public ProbeConvergence(ProbeStopOptions options)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Window < 1) throw new ArgumentException("probe-stop-window: must be >= 1");

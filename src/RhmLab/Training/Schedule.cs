@@ -1,27 +1,23 @@
+using RhmLab.Options;
+
 namespace RhmLab.Training;
 
 /// <summary>Learning-rate schedules, evaluated per epoch.</summary>
 public enum ScheduleKind
 {
     /// <summary>Default: constant.</summary>
-    Constant,
+    [Choice("constant")] Constant,
     /// <summary>Cosine annealing over T_max = 0.8·epochs ([HL]), then held at its minimum.</summary>
-    Cosine,
+    [Choice("cosine")] Cosine,
     /// <summary>η·0.975^epoch.</summary>
-    Exponential,
+    [Choice("exponential")] Exponential,
 }
 
 /// <summary>The learning rate of each epoch.</summary>
 public static class Schedule
 {
     /// <summary>Parses <c>constant</c>, <c>cosine</c> or <c>exponential</c>.</summary>
-    public static ScheduleKind Parse(string text) => text switch
-    {
-        "constant" => ScheduleKind.Constant,
-        "cosine" => ScheduleKind.Cosine,
-        "exponential" => ScheduleKind.Exponential,
-        _ => throw new ArgumentException($"schedule: unknown value '{text}' (expected constant, cosine or exponential)"),
-    };
+    public static ScheduleKind Parse(string text) => Choices.Parse<ScheduleKind>(text, "schedule");
 
     /// <summary>
     /// The factor of linear warm-up at a 0-based epoch: (epoch + 1) / <paramref name="warmupEpochs"/> until it reaches 1,

@@ -22,16 +22,16 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Rule = rule ?? throw new ArgumentNullException(nameof(rule));
         MatMul = matMul ?? throw new ArgumentNullException(nameof(matMul));
         var s = settings;
-        Grammar = Grammar.Sample(s.Rhm, s.RulesSeed, s.Version);
+        Grammar = Grammar.Sample(s.Rhm, s.Seeds.Rules, s.Version);
         Data = DataSplit.Sample(Grammar, s.Train, s.Test, s.Sampling);
-        Network = new Network<T>(s.Rhm, s.Network, s.InitSeed, matMul);
+        Network = new Network<T>(s.Rhm, s.Network, s.Seeds.Init, matMul);
         NetworkParameters = CreateParameters(Network);
         Evaluation = new NetworkEvaluation<T>(Network, matMul, s.RidgeAlpha);
         // Batches never exceed the training set (Train clamps them the same way), so a batch size far above P must
         // not size the rule's buffers: --batch 2147483647 would ask for arrays beyond the runtime's limit.
-        int batch = Math.Min(s.Batch, Data.Train.Count);
+        int batch = Math.Min(s.Options.Batch, Data.Train.Count);
         int rows = RowsPerStep(Rule.Input, batch);
-        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, s.FeedbackSeed, Data.Train, s.PairsSeed, s.Seed));
+        Rule.Attach(Network, NetworkParameters, new RuleContext(rows, s.Seeds.Feedback, Data.Train, s.Seeds.Pairs, s.Seeds.Seed));
         AllParameters = NetworkParameters.Concat(Rule.OwnParameters).ToArray();
     }
 
@@ -84,24 +84,26 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public TrainingOutcome Train(ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         var run = Settings;
-        Optimizer<T> opt = run.Optimizer == "adam"
-            ? new Adam<T>(AllParameters, run.Decay)
-            : new Sgd<T>(AllParameters, run.Momentum, run.Decay);
+        var o = run.Options;
+        var decay = new WeightDecay(o.WdForm, o.Wd);
+        Optimizer<T> opt = run.Optimizer == OptimizerKind.Adam
+            ? new Adam<T>(AllParameters, decay)
+            : new Sgd<T>(AllParameters, o.Momentum, decay);
         var train = Data.Train;
         bool pairs = Rule.Input == RuleInput.Pairs, inBatch = Rule.Input == RuleInput.InBatchPairs;
         bool labelled = Rule.Input == RuleInput.Labelled;
         int n = train.Count, d = train.InputLength;
         // Every training datum is taken from the order once per epoch: as an anchor, an input, or (in-batch) the
         // first of a pair, whose partner is also an anchor.
-        int batch = DataPerStep(Rule.Input, Math.Min(run.Batch, n));
-        int rowsPerStep = RowsPerStep(Rule.Input, Math.Min(run.Batch, n));
+        int batch = DataPerStep(Rule.Input, Math.Min(o.Batch, n));
+        int rowsPerStep = RowsPerStep(Rule.Input, Math.Min(o.Batch, n));
         var pass = Network.CreatePass(rowsPerStep);
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         var tokens = new int[rowsPerStep * d];
         var labels = new int[rowsPerStep];
-        var batchRng = Rng.ForStream(run.BatchSeed, "batches");
-        var sampler = pairs || inBatch ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(run.PairsSeed, "pairs"), run.Negatives) : null;
+        var batchRng = Rng.ForStream(run.Seeds.Batches, "batches");
+        var sampler = pairs || inBatch ? new PairSampler(train.Labels, run.Rhm.Classes, Rng.ForStream(run.Seeds.Pairs, "pairs"), run.Negatives) : null;
         var batches = StepBatches.For(Rule.Input, train, sampler);
         var logs = new List<EpochLog>();
         var sw = Stopwatch.StartNew();
@@ -110,14 +112,14 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int? divergedEpoch = null;
         int epochs = run.Epochs;
         double stopLoss = run.StopLoss;
-        var convergence = run.ProbeStop is { } stopOptions ? new ProbeConvergence(stopOptions) : null;
-        var objective = run.ObjectiveStop is { } objectiveOptions ? new ObjectiveConvergence(objectiveOptions) : null;
+        var convergence = o.ProbeStop.Enabled ? new ProbeConvergence(o.ProbeStop) : null;
+        var objective = o.ObjectiveStop.Enabled ? new ObjectiveConvergence(o.ObjectiveStop) : null;
         long updates = 0, lastEvalUpdates = 0;
 
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
-            double lr = Schedule.Rate(run.Schedule, run.LearningRate, epoch, epochs) * Schedule.Warmup(epoch, run.WarmupEpochs);
+            double lr = Schedule.Rate(o.Schedule, run.LearningRate, epoch, epochs) * Schedule.Warmup(epoch, o.WarmupEpochs);
             Rule.BeginEpoch(epoch);
             // Every training datum is the anchor (or the input) once per epoch, in random order.
             if (sampler != null) sampler.ShuffleAnchors(order);
@@ -157,9 +159,9 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
             // The stopping rules first, so that the epoch they stop at is evaluated like the last epoch of a budget.
             string? converged = null;
-            if (convergence != null && (epoch + 1) % run.ProbeStopEvery == 0)
+            if (convergence != null && (epoch + 1) % o.ProbeStop.Every == 0)
             {
-                double validation = run.ProbeStopOnNetwork ? ValidationNetworkError() : ValidationProbeError();
+                double validation = o.ProbeStop.OnNetwork ? ValidationNetworkError() : ValidationProbeError();
                 comp["probe_stop_error"] = validation;
                 converged = convergence.Observe(epoch + 1, validation);
             }
@@ -173,8 +175,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             bool last = epoch == epochs - 1 || (stopLoss > 0 && trainLoss < stopLoss) || converged != null;
             if (batches.Negatives > 0 && run.Negatives == NegativeMode.Random) comp["neg_same_class_rate"] = (double)batches.SameClassNegatives / batches.Negatives;
             double? testError = null;
-            bool dueByUpdates = run.EvalEveryUpdates > 0 && updates - lastEvalUpdates >= run.EvalEveryUpdates;
-            if ((run.EvalEvery > 0 && (epoch + 1) % run.EvalEvery == 0) || dueByUpdates || last)
+            bool dueByUpdates = o.EvalEveryUpdates > 0 && updates - lastEvalUpdates >= o.EvalEveryUpdates;
+            if ((o.EvalEvery > 0 && (epoch + 1) % o.EvalEvery == 0) || dueByUpdates || last)
             {
                 lastEvalUpdates = updates;
                 // Supervised rules are measured by their own output; the others by the top-layer probe.
@@ -251,7 +253,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public double ValidationProbeError()
     {
-        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.ProbeStopData, Settings.ProbeSeed);
+        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.Options.ProbeStop.Data, Settings.Seeds.Probe);
         return Evaluation.ProbeError(Data.Train, _validation, Network.Depth);
     }
 
@@ -261,7 +263,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public double ValidationNetworkError()
     {
-        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.ProbeStopData, Settings.ProbeSeed);
+        _validation ??= DataSplit.SampleDisjoint(Grammar, Data, Settings.Options.ProbeStop.Data, Settings.Seeds.Probe);
         return Evaluation.ErrorRate(_validation);
     }
 

@@ -10,7 +10,7 @@ public sealed class LayeringTests
 {
     /// <summary>Bottom to top.</summary>
     public static readonly string[] Layers =
-        ["IO", "Numerics", "Rhm", "Data", "Networks", "Evaluation", "Rules", "Training", "Experiments", "Analysis", "Paper"];
+        ["Options", "IO", "Numerics", "Rhm", "Data", "Networks", "Evaluation", "Rules", "Training", "Experiments", "Analysis", "Paper"];
 
     public static TheoryData<string> LayerNames()
     {

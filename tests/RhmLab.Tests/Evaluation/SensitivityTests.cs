@@ -161,10 +161,7 @@ public class SensitivityTests
     [Fact]
     public void ATrainedNetworkIsLessSensitiveAtTheTopThanAtTheInput()
     {
-        var run = ResolvedRun.Resolve(new RunConfig
-        {
-            Nc = 3, M = 3, V = 3, L = 3, Train = 1000, Test = 400, Width = 24, Epochs = 40, Blas = "managed", Seed = 2, Batch = 32,
-        });
+        var run = ResolvedRun.Resolve(new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 3 }, Data = { Train = 1000, Test = 400 }, Network = { Width = 24 }, Training = { Epochs = 40, Batch = 32 }, Execution = { Blas = MatMulChoice.Managed }, Seeds = { Seed = 2 } });
         var trainer = RunExecutor.CreateTrainer(run, new ManagedMatMul(1));
         trainer.Train();
         Assert.True(trainer.ErrorRate(trainer.Data.Test) < 0.3, "the network did not learn enough for this check");

@@ -1,3 +1,4 @@
+using RhmLab.Evaluation;
 using System.Text.Json.Nodes;
 using RhmLab.Experiments;
 using RhmLab.Networks;
@@ -17,7 +18,7 @@ public sealed class CostModelTests
 
     private static ResolvedRun Run(Action<RunConfig> set)
     {
-        var c = new RunConfig { Nc = 4, M = 4, V = 4, L = 3, Test = 1000, Probe = "none", EvalEvery = 0, Blas = "managed" };
+        var c = new RunConfig { Rhm = { Nc = 4, M = 4, V = 4, L = 3 }, Data = { Test = 1000 }, Evaluation = { Probe = ProbeKind.None }, Training = { EvalEvery = 0 }, Execution = { Blas = MatMulChoice.Managed } };
         set(c);
         return ResolvedRun.Resolve(c);
     }
@@ -25,7 +26,7 @@ public sealed class CostModelTests
     [Fact]
     public void AnUpdateCostsTheBenchmarksFlops()
     {
-        var run = Run(c => { c.Train = 1024; c.Epochs = 10; c.StopLoss = 0; });
+        var run = Run(c => { c.Data.Train = 1024; c.Training.Epochs = 10; c.Training.StopLoss = 0; });
         var net = new Network<float>(run.Rhm, run.Network, 1, new ReferenceMatMul());
         var cost = CostModel.Estimate(run, Unit);
         Assert.Equal(8 * 10, cost.Steps);
@@ -42,28 +43,28 @@ public sealed class CostModelTests
     public void UpdatesFollowTheBudgetTheStoppingRuleAndThePairing()
     {
         // A train-loss criterion: the measured prior of 2500 updates, at most the budget.
-        Assert.Equal(2504, CostModel.Estimate(Run(c => c.Train = 1024), Unit).Steps);
-        Assert.Equal(500 * 8, CostModel.Estimate(Run(c => c.Train = 1024), Unit).MaxSteps);
-        Assert.Equal(200, CostModel.Estimate(Run(c => { c.Train = 100; c.Epochs = 200; }), Unit).Steps);
+        Assert.Equal(2504, CostModel.Estimate(Run(c => c.Data.Train = 1024), Unit).Steps);
+        Assert.Equal(500 * 8, CostModel.Estimate(Run(c => c.Data.Train = 1024), Unit).MaxSteps);
+        Assert.Equal(200, CostModel.Estimate(Run(c => { c.Data.Train = 100; c.Training.Epochs = 200; }), Unit).Steps);
         // Probe-stop: the floor plus two windows of evaluations, at most the budget; in-batch: 64 data per step.
-        var ssl = Run(c => { c.Rule = "clapp"; c.ClappPairing = "in-batch"; c.Train = 1024; c.ProbeStop = "on"; c.ProbeStopMinEpochs = 400; c.ProbeStopWindow = 20; c.ProbeStopData = 500; });
+        var ssl = Run(c => { c.Rule = "clapp"; c.Set("clapp-pairing", "in-batch"); c.Data.Train = 1024; c.Training.ProbeStop.Enabled = true; c.Training.ProbeStop.MinEpochs = 400; c.Training.ProbeStop.Window = 20; c.Training.ProbeStop.Data = 500; });
         Assert.Equal(16 * 800, CostModel.Estimate(ssl, Unit).Steps);
         Assert.Equal(16 * 1000, CostModel.Estimate(ssl, Unit).MaxSteps);
         Assert.Equal(16 * 123, CostModel.Estimate(ssl, Unit, epochsRun: 123).Steps);
         // Without a stopping rule the whole budget is run; triplets take 128 data per step.
-        Assert.Equal(8 * 1000, CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Train = 1024; }), Unit).Steps);
+        Assert.Equal(8 * 1000, CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Data.Train = 1024; }), Unit).Steps);
         // A CLAPP update of 128 anchors in-batch is cheaper than with triplets (1 row per anchor instead of 3).
-        var triplets = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Train = 1024; }), Unit);
-        var inBatch = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Train = 1024; c.ClappPairing = "in-batch"; }), Unit);
+        var triplets = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Data.Train = 1024; }), Unit);
+        var inBatch = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Data.Train = 1024; c.Set("clapp-pairing", "in-batch"); }), Unit);
         Assert.InRange(inBatch.TrainFlops / inBatch.Steps / (triplets.TrainFlops / triplets.Steps), 0.3, 0.95);
     }
 
     [Fact]
     public void ProbesAndCheckpointsAddTheirWork()
     {
-        var without = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Train = 512; }), Unit);
-        var probes = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Train = 512; c.Probe = "ridge"; }), Unit);
-        var checkpoints = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Train = 512; c.EvalEvery = 10; }), Unit);
+        var without = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Data.Train = 512; }), Unit);
+        var probes = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Data.Train = 512; c.Evaluation.Probe = ProbeKind.Ridge; }), Unit);
+        var checkpoints = CostModel.Estimate(Run(c => { c.Rule = "clapp"; c.Data.Train = 512; c.Training.EvalEvery = 10; }), Unit);
         Assert.True(probes.EvalFlops > without.EvalFlops);
         Assert.True(checkpoints.EvalFlops > 50 * without.EvalFlops / 2);
         Assert.Equal(without.TrainFlops, checkpoints.TrainFlops);
@@ -83,7 +84,7 @@ public sealed class CostModelTests
         var estimate = PlanEstimate.Of(plan, Unit);
         Assert.True(estimate.Search);
         Assert.Equal(2 * 3 * 4, estimate.Runs.Count);
-        Assert.Equal([256L, 362, 512, 1024], estimate.Runs.Where(r => r.Point.Config.Nc == 4).Select(r => r.Point.Run.Train).Distinct().Order());
+        Assert.Equal([256L, 362, 512, 1024], estimate.Runs.Where(r => r.Point.Config.Rhm.Nc == 4).Select(r => r.Point.Run.Train).Distinct().Order());
         Assert.Equal(estimate.CoreHours, estimate.RemainingCoreHours);
         var grid = PlanEstimate.Of(SweepPlanTests.Tiny("\"seed\": [1, 2, 3]"), Unit);
         Assert.False(grid.Search);

@@ -93,7 +93,7 @@ public sealed class PStarSearchTests : IDisposable
         {
             cancel.ThrowIfCancellationRequested();
             Executions.AddOrUpdate(RunHash.Of(run.Config), 1, (_, n) => n + 1);
-            double e = Error(run.Train, run.Config.Seed);
+            double e = Error(run.Train, run.Config.Seeds.Seed);
             return new RunResult
             {
                 Rule = run.Rule, Run = run, Provider = "synthetic", Outcome = new TrainingOutcome([], "max-epochs", null, 0),
@@ -228,7 +228,7 @@ public sealed class PStarSearchTests : IDisposable
     [Fact]
     public void ProbeConvergenceStopsOnZeroTwiceAndOnAPlateauButNotOnASlowFall()
     {
-        var options = new ProbeConvergenceOptions(Window: 3, Tolerance: 0.01, MinEpochs: 0);
+        var options = new ProbeStopOptions { Enabled = true, Window = 3, Tolerance = 0.01, MinEpochs = 0 };
         var zero = new ProbeConvergence(options);
         Assert.Null(zero.Observe(10, 0.2));
         Assert.Null(zero.Observe(20, 0.0));

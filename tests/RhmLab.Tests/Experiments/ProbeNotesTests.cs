@@ -1,3 +1,4 @@
+using RhmLab.Numerics;
 using RhmLab.Experiments;
 
 namespace RhmLab.Tests.Experiments;
@@ -24,7 +25,7 @@ public sealed class ProbeNotesTests
     [Fact]
     public void AProbeThatCannotBeFittedOnOrdinaryFeaturesStillNamesRidgeAlpha()
     {
-        var run = ResolvedRun.Resolve(new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 40, Test = 20, Width = 8, Epochs = 1, RidgeAlpha = 0, Blas = "managed" });
+        var run = ResolvedRun.Resolve(new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 40, Test = 20 }, Network = { Width = 8 }, Training = { Epochs = 1 }, Evaluation = { RidgeAlpha = 0 }, Execution = { Blas = MatMulChoice.Managed } });
         var e = Assert.Throws<InvalidOperationException>(() => RunExecutor.Execute(run));
         Assert.Contains("ridge-alpha = 0 is too small", e.Message);
     }
@@ -32,7 +33,7 @@ public sealed class ProbeNotesTests
     [Fact]
     public void RecordsCarryTheNotes()
     {
-        var run = ResolvedRun.Resolve(new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 40, Test = 20, Width = 8, Epochs = 1, Blas = "managed" });
+        var run = ResolvedRun.Resolve(new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 40, Test = 20 }, Network = { Width = 8 }, Training = { Epochs = 1 }, Execution = { Blas = MatMulChoice.Managed } });
         var result = RunExecutor.Execute(run) is var r ? new RunResult
         {
             Rule = r.Rule, Run = r.Run, Outcome = r.Outcome, Provider = r.Provider, ProbeErrors = [0.5, double.NaN],

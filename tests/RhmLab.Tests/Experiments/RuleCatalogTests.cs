@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using RhmLab.Experiments;
+using RhmLab.Numerics;
+using RhmLab.Options;
 using RhmLab.Rules;
 
 namespace RhmLab.Tests.Experiments;
@@ -24,7 +26,7 @@ public sealed class RuleCatalogTests
         // Every row's factory builds the rule it names, and every option a row reads is a run option.
         foreach (var row in RuleCatalog.All.Take(21))
         {
-            var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 20, Test = 10, Rule = row.Name };
+            var config = new RunConfig { Rule = row.Name, Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 20, Test = 10 } };
             var rule = ResolvedRun.Resolve(config).CreateRule<float>();
             Assert.Equal(row.Name, rule.Name);
             Assert.Equal(row.Kind switch { RuleKind.Supervised => RuleInput.Labelled, RuleKind.Unsupervised => RuleInput.Unlabelled, _ => RuleInput.Pairs }, rule.Input);
@@ -38,18 +40,18 @@ public sealed class RuleCatalogTests
         // A rule from outside: BP under another name, so its numbers must equal BP's exactly.
         const string name = "test-bp-copy";
         if (RuleCatalog.Find(name) is null)
-            RuleCatalog.Register(new RuleDefinition(name, RuleKind.Supervised, "local", "BP under another name (test)", ["loss"],
-                r => new ChainRule<float>(name, FeedbackWeights.Forward, UpperMasks.True, r.Loss)));
+            RuleCatalog.Register(RuleDefinition.For<LossOptions>(name, RuleKind.Supervised, "local", "BP under another name (test)",
+                (o, _) => new ChainRule<float>(name, FeedbackWeights.Forward, UpperMasks.True, o)));
         Assert.Contains(name, RunOptions.Find("rule")!.Choices!);
         Assert.Contains(name, RunOptions.Find("rule")!.Help);
         Assert.Equal("rule: 'test-bp-copy' is already registered", Assert.Throws<ArgumentException>(() =>
-            RuleCatalog.Register(new RuleDefinition(name, RuleKind.Supervised, "local", "", [], r => null!))).Message);
+            RuleCatalog.Register(RuleDefinition.For<NoRuleOptions>(name, RuleKind.Supervised, "local", "", (_, _) => null!))).Message);
         Assert.Equal("rule: 'Bad Name' is not a rule name (lower-case letters, digits and '-')", Assert.Throws<ArgumentException>(() =>
-            RuleCatalog.Register(new RuleDefinition("Bad Name", RuleKind.Supervised, "local", "", [], r => null!))).Message);
-        Assert.Equal("rule x-y: 'lrr' is not a run option", Assert.Throws<ArgumentException>(() =>
-            RuleCatalog.Register(new RuleDefinition("x-y", RuleKind.Supervised, "local", "", ["lrr"], r => null!))).Message);
+            RuleCatalog.Register(RuleDefinition.For<NoRuleOptions>("Bad Name", RuleKind.Supervised, "local", "", (_, _) => null!))).Message);
+        Assert.Equal("rule x-y: option 'lr' is declared twice, by TrainingOptions.Lr and ClashingOptions.Lr", Assert.Throws<ArgumentException>(() =>
+            RuleCatalog.Register(RuleDefinition.For<ClashingOptions>("x-y", RuleKind.Supervised, "local", "", (_, _) => null!))).Message);
 
-        RunConfig Config(string rule) => new() { Nc = 3, M = 3, V = 3, L = 2, Train = 40, Test = 20, Width = 8, Epochs = 5, Rule = rule, Blas = "managed" };
+        RunConfig Config(string rule) => new() { Rule = rule, Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 40, Test = 20 }, Network = { Width = 8 }, Training = { Epochs = 5 }, Execution = { Blas = MatMulChoice.Managed } };
         var copy = RunExecutor.Execute(ResolvedRun.Resolve(Config(name)));
         var bp = RunExecutor.Execute(ResolvedRun.Resolve(Config("bp")));
         Assert.Equal(bp.ProbeErrors, copy.ProbeErrors);
@@ -85,4 +87,12 @@ public sealed class RuleCatalogTests
         }
         Assert.True(n > 0);
     }
+}
+
+/// <summary>Options of a rule from outside that claim a key the trainer already declares.</summary>
+public sealed class ClashingOptions
+{
+    /// <summary>A second <c>lr</c>.</summary>
+    [RunOption("lr", "a second learning rate")]
+    public double Lr { get; set; } = 1;
 }

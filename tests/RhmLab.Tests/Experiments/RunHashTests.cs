@@ -9,8 +9,8 @@ public class RunHashTests
     [Fact]
     public void SameConfigSameHash()
     {
-        var a = new RunConfig { Rule = "dfa", Seed = 3, Lr = 0.05 };
-        var b = new RunConfig { Lr = 0.05, Seed = 3, Rule = "dfa" };
+        var a = new RunConfig { Rule = "dfa", Seeds = { Seed = 3 }, Training = { Lr = 0.05 } };
+        var b = new RunConfig { Rule = "dfa", Training = { Lr = 0.05 }, Seeds = { Seed = 3 } };
         Assert.Equal(RunHash.Of(a), RunHash.Of(b));
         Assert.Equal(RunHash.Of(a), RunHash.Of(a.Clone()));
         Assert.True(RunHash.IsValid(RunHash.Of(a)));
@@ -20,12 +20,13 @@ public class RunHashTests
     [Fact]
     public void EveryOptionChangesTheHash()
     {
-        var baseline = new RunConfig();
-        string h0 = RunHash.Of(baseline);
-        var seen = new HashSet<string> { h0 };
-        // An option with a single value (ica-nonlin: only relu is implemented) has no other value to try.
-        foreach (var opt in RunOptions.All.Where(o => o.Choices is not [_]))
+        var seen = new HashSet<string>();
+        foreach (var rule in RuleCatalog.Names) Assert.True(seen.Add(RunHash.Of(new RunConfig { Rule = rule })));
+        // An option with a single value (ica-nonlin: only relu is implemented) has no other value to try. A rule's
+        // option is changed in a config of a rule that reads it.
+        foreach (var opt in RunOptions.All.Where(o => o.Choices is not [_] && o.Key != "rule"))
         {
+            var baseline = new RunConfig { Rule = opt.IsCore ? "bp" : RuleCatalog.ReadersOf(opt.Key)[0] };
             var c = baseline.Clone();
             opt.Set(c, Other(opt, opt.Get(baseline)));
             Assert.True(seen.Add(RunHash.Of(c)), $"changing {opt.Key} did not give a new hash");
@@ -37,7 +38,7 @@ public class RunHashTests
     {
         // A record written before an option existed lacks its key; the same run must keep its hash once the option
         // is added with a default that keeps the old behaviour, else a sweep would re-run every finished run.
-        var config = new RunConfig { Rule = "clapp", Seed = 4, Lr = 0.003 };
+        var config = new RunConfig { Rule = "clapp", Seeds = { Seed = 4 }, Training = { Lr = 0.003 } };
         var json = config.ToJson();
         var older = (JsonObject)json.DeepClone();
         Assert.True(older.Remove("clapp-pairing"));
@@ -48,13 +49,13 @@ public class RunHashTests
         older["retired-option"] = 3;
         Assert.NotEqual(RunHash.Of(config), RunHash.OfConfigJson(older));
         // Setting an option to its default explicitly is the same run.
-        Assert.Equal(RunHash.Of(config), RunHash.Of(new RunConfig { Rule = "clapp", Seed = 4, Lr = 0.003, ClappPairing = "triplets" }));
+        Assert.Equal(RunHash.Of(config), RunHash.Of(new RunConfig { Rule = "clapp", Seeds = { Seed = 4 }, Training = { Lr = 0.003 } }.Set("clapp-pairing", "triplets")));
     }
 
     [Fact]
     public void RecordsHashedOverTheFullConfigStillReadAsConsistent()
     {
-        var config = new RunConfig { Rule = "bp", Seed = 2 };
+        var config = new RunConfig { Rule = "bp", Seeds = { Seed = 2 } };
         var record = new JsonObject
         {
             ["format"] = "rhmlab-run", ["config"] = config.ToJson(), ["diverged"] = false, ["epochs_run"] = 3,
@@ -89,7 +90,7 @@ public class RunHashTests
     [Fact]
     public void KeyOrderIsIrrelevant()
     {
-        var config = new RunConfig { Rule = "fa", Width = 16, Widths = [4, 5, 6], TrainMultiple = 0.5 };
+        var config = new RunConfig { Rule = "fa", Network = { Width = 16, Widths = [4, 5, 6] }, Data = { TrainMultiple = 0.5 } };
         var json = config.ToJson();
         var reversed = new JsonObject(json.Reverse().Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())));
         Assert.NotEqual(json.ToJsonString(), reversed.ToJsonString());

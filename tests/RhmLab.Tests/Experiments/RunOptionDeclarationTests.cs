@@ -1,18 +1,23 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using RhmLab.Experiments;
+using RhmLab.Options;
+using RhmLab.Rules;
 
 namespace RhmLab.Tests.Experiments;
 
-/// <summary>Run options are declared once, on <see cref="RunConfig"/>'s properties, and checked by their declarations.</summary>
+/// <summary>Run options are declared once, on their component's options, and checked by their declarations.</summary>
 public class RunOptionDeclarationTests
 {
     [Fact]
-    public void EveryPublicPropertyOfTheConfigIsADeclaredOptionWithItsOwnKey()
+    public void EveryDeclaredOptionOfTheLibraryIsARunOptionWithItsOwnKey()
     {
-        var declared = typeof(RunConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite).Select(p => p.Name).Order().ToArray();
-        Assert.Equal(declared, RunOptions.All.Select(o => o.Property).Order().ToArray());
+        // Every property that declares an option, wherever its component lives, is in the table, by its own key.
+        var declared = typeof(RunConfig).Assembly.GetTypes()
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            .Where(p => p.GetCustomAttribute<RunOptionAttribute>() != null)
+            .Select(p => $"{p.DeclaringType!.Name}.{p.Name}").Order().ToArray();
+        Assert.Equal(declared, RunOptions.All.Where(o => o.Owner.Assembly == typeof(RunConfig).Assembly).Select(o => o.Property).Order().ToArray());
         Assert.Equal(RunOptions.All.Count, RunOptions.All.Select(o => o.Key).Distinct().Count());
         Assert.Same(RunOptions.Find("L"), RunOptions.Find("depth"));
     }
@@ -25,7 +30,8 @@ public class RunOptionDeclarationTests
         Assert.Equal(["nc", "m", "v", "s", "L", "rules", "seed"], keys[..7]);
         Assert.True(Array.IndexOf(keys, "lr") < Array.IndexOf(keys, "momentum"));
         Assert.Equal("threads", keys[^1]);
-        Assert.Equal(keys, new RunConfig().ToJson().Select(kv => kv.Key).ToArray());
+        // A record lists the core's options and every built-in rule's (a plugin's only in its own runs' records).
+        Assert.Equal(keys.Where(k => RunOptions.Find(k)!.InEveryRecord), new RunConfig().ToJson().Select(kv => kv.Key).ToArray());
     }
 
     [Fact]
@@ -41,7 +47,7 @@ public class RunOptionDeclarationTests
     [InlineData("sensitivity-reference", "1", "sensitivity-reference: must be >= 2 (got 1)")]
     [InlineData("arch", "rnn", "arch: unknown value 'rnn' (expected cnn, mlp)")]
     [InlineData("rule", "hebb", "rule: unknown value 'hebb'")]
-    [InlineData("anti-collapse", "centered+normalized", "anti-collapse: normalized, standardized and centered exclude each other")]
+    [InlineData("anti-collapse", "centered+normalized", "anti-collapse: normalized, standardized, centered and running-centered exclude each other")]
     [InlineData("seed", "1.5", "seed: expected an integer")]
     public void ARefusedValueIsRefusedWhenSetWithOneLineNamingTheOption(string key, string text, string message)
     {
@@ -55,20 +61,20 @@ public class RunOptionDeclarationTests
     [Fact]
     public void AConfigBuiltInCodeIsCheckedByTheSameDeclarationsWhenResolved()
     {
-        var e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(new RunConfig { Momentum = 1 }));
+        var e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(new RunConfig { Training = { Momentum = 1 } }));
         Assert.Equal("momentum: must be in [0, 1) (got 1)", e.Message);
-        e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(new RunConfig { ClappMode = "sometimes" }));
-        Assert.StartsWith("clapp-mode: unknown value 'sometimes'", e.Message);
-        e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(new RunConfig { Rules = null! }));
-        Assert.Equal("rules: must be given (got null)", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(new RunConfig { Rule = "clapp", RuleOptions = new ClappOptions { Mode = (ClappMode)7 } }));
+        Assert.StartsWith("clapp-mode: unknown value '7'", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ResolvedRun.Resolve(new RunConfig { Rule = null! }));
+        Assert.Equal("rule: must be given (got null)", e.Message);
     }
 
     [Fact]
     public void NullIsTheResolvedDefaultOnlyWhereTheDeclarationAllowsIt()
     {
-        var config = new RunConfig { Lr = 0.5 };
+        var config = new RunConfig { Training = { Lr = 0.5 } };
         RunOptions.Find("lr")!.Set(config, null);
-        Assert.Null(config.Lr);
+        Assert.Null(config.Training.Lr);
         var e = Assert.Throws<ArgumentException>(() => RunOptions.Find("batch")!.Set(config, null));
         Assert.StartsWith("batch: expected an integer", e.Message);
         Assert.True(RunOptions.Find("optimizer")!.Nullable);

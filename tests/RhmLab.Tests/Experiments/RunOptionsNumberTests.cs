@@ -11,14 +11,14 @@ public class RunOptionsNumberTests
         var c = new RunConfig();
         RunOptions.Find("lr")!.SetText(c, "1");
         RunOptions.Find("ridge-alpha")!.SetText(c, "0");
-        Assert.Equal(1.0, c.Lr);
-        Assert.Equal(0.0, c.RidgeAlpha);
+        Assert.Equal(1.0, c.Training.Lr);
+        Assert.Equal(0.0, c.Evaluation.RidgeAlpha);
     }
 
     [Fact]
     public void ConfigJsonAppliesBackInMemory()
     {
-        var c = new RunConfig { Width = 12, Epochs = 7, Lr = 0.5, Momentum = 0.5 };
+        var c = new RunConfig { Network = { Width = 12 }, Training = { Epochs = 7, Lr = 0.5, Momentum = 0.5 } };
         var back = new RunConfig();
         RunOptions.Apply(back, c.ToJson());
         Assert.Equal(c.ToJson().ToJsonString(), back.ToJson().ToJsonString());

@@ -26,7 +26,7 @@ public class SweepPlanTests
         Assert.Equal("rule=bp seed=1 train=30", plan.Points[1].Label);
         Assert.Equal("rule=bp seed=2 train=20", plan.Points[2].Label);
         Assert.Equal("rule=dfa seed=3 train=30", plan.Points[11].Label);
-        var combos = plan.Points.Select(p => (p.Config.Rule, p.Config.Seed, p.Config.Train)).ToHashSet();
+        var combos = plan.Points.Select(p => (p.Config.Rule, p.Config.Seeds.Seed, p.Config.Data.Train)).ToHashSet();
         Assert.Equal(12, combos.Count);
         Assert.Equal(12, plan.Points.Select(p => p.Hash).Distinct().Count());
     }
@@ -37,15 +37,15 @@ public class SweepPlanTests
         var plan = Tiny("\"seed\": [4, 5]", "\"lr\": 0.05, \"rule\": \"dfa\"");
         Assert.All(plan.Points, p =>
         {
-            Assert.Equal(3, p.Config.Nc);
-            Assert.Equal(2, p.Config.L);
-            Assert.Equal(0.05, p.Config.Lr);
+            Assert.Equal(3, p.Config.Rhm.Nc);
+            Assert.Equal(2, p.Config.Rhm.L);
+            Assert.Equal(0.05, p.Config.Training.Lr);
             Assert.Equal("dfa", p.Config.Rule);
-            Assert.Equal(1, p.Config.Threads);
+            Assert.Equal(1, p.Config.Execution.Threads);
             Assert.Equal(30, p.Run.Train);
         });
-        Assert.Equal([4L, 5L], plan.Points.Select(p => p.Config.Seed));
-        Assert.Equal(2, Tiny("\"seed\": [4]", "\"threads\": 2").Points[0].Config.Threads);
+        Assert.Equal([4L, 5L], plan.Points.Select(p => p.Config.Seeds.Seed));
+        Assert.Equal(2, Tiny("\"seed\": [4]", "\"threads\": 2").Points[0].Config.Execution.Threads);
     }
 
     [Fact]
@@ -53,8 +53,8 @@ public class SweepPlanTests
     {
         var plan = SweepPlan.Parse("""{ "grid": { "nmv": [3, 4] }, "fixed": { "L": 2, "train": 30, "test": 20 } }""");
         Assert.Equal(2, plan.Points.Count);
-        Assert.Equal((3, 3, 3), (plan.Points[0].Config.Nc, plan.Points[0].Config.M, plan.Points[0].Config.V));
-        Assert.Equal((4, 4, 4), (plan.Points[1].Config.Nc, plan.Points[1].Config.M, plan.Points[1].Config.V));
+        Assert.Equal((3, 3, 3), (plan.Points[0].Config.Rhm.Nc, plan.Points[0].Config.Rhm.M, plan.Points[0].Config.Rhm.V));
+        Assert.Equal((4, 4, 4), (plan.Points[1].Config.Rhm.Nc, plan.Points[1].Config.Rhm.M, plan.Points[1].Config.Rhm.V));
         Assert.Equal("nmv=4", plan.Points[1].Label);
     }
 
@@ -63,7 +63,7 @@ public class SweepPlanTests
     {
         var plan = SweepPlan.Parse("""{ "grid": { "nmv": [3, 4], "train-x": [0.5, 1] }, "fixed": { "depth": 2, "test": 20 } }""");
         Assert.Equal([14L, 27L, 32L, 64L], plan.Points.Select(p => p.Run.Train));   // round(x * n_c m^L)
-        Assert.All(plan.Points, p => Assert.Equal(2, p.Config.L));
+        Assert.All(plan.Points, p => Assert.Equal(2, p.Config.Rhm.L));
     }
 
     [Fact]

@@ -187,7 +187,7 @@ public sealed class SweepRunnerTests : IDisposable
         foreach (var p in plan.Points)
         {
             var record = SweepStore.TryReadResult(RunDir(p), p.Hash)!;
-            Assert.Equal(p.Config.Lr > 1, (bool)record["diverged"]!);
+            Assert.Equal(p.Config.Training.Lr > 1, (bool)record["diverged"]!);
         }
         Assert.Equal(2, events.Count(e => e.State == SweepRunState.Finished && e.Detail?.Contains("diverged") == true));
         // Diverged runs are finished runs: not run again.
@@ -205,7 +205,7 @@ public sealed class SweepRunnerTests : IDisposable
         foreach (var p in plan.Points)
         {
             string dir = RunDir(p);
-            bool bad = p.Config.RidgeAlpha == 0;
+            bool bad = p.Config.Evaluation.RidgeAlpha == 0;
             Assert.Equal(!bad, SweepStore.TryReadResult(dir, p.Hash) != null);
             Assert.Equal(bad, File.Exists(Path.Combine(dir, SweepStore.ErrorFile)));
             Assert.False(File.Exists(Path.Combine(dir, RunClaim.FileName)));
@@ -231,7 +231,7 @@ public sealed class SweepRunnerTests : IDisposable
         var options = new SweepOptions
         {
             OutDir = _out,
-            Execute = (run, ct) => run.Config.Seed == 2 ? throw new InvalidOperationException("boom\nsecond line") : RunExecutor.Execute(run, null, ct),
+            Execute = (run, ct) => run.Config.Seeds.Seed == 2 ? throw new InvalidOperationException("boom\nsecond line") : RunExecutor.Execute(run, null, ct),
         };
         var s = new SweepRunner(plan, options).Run();
         Assert.Equal((2, 1), (s.Executed, s.Failed));

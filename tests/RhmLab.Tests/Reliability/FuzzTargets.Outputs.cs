@@ -284,7 +284,7 @@ public static partial class FuzzTargets
             // A model that loads must work; one whose saved config asks for a costly data set is only loaded.
             if (RunCost(model.Run) != null) return;
             var data = model.RegenerateData();
-            if (data.Test.Count >= 2) Sensitivity.Compute(model.Network, data.Test, new SensitivityOptions { Reference = 20, Seed = model.Config.Seed });
+            if (data.Test.Count >= 2) Sensitivity.Compute(model.Network, data.Test, new SensitivityOptions { Reference = 20, Seed = model.Config.Seeds.Seed });
         });
     }
 
@@ -320,6 +320,6 @@ public static partial class FuzzTargets
     {
         if (positional.Count == 0) return null;
         var model = ModelFile.Load(positional[0], new ManagedMatMul(1));
-        return RunCost(model.Run) ?? (model.Config.Threads != 1 ? $"{model.Config.Threads} threads on the environment's provider" : null);
+        return RunCost(model.Run) ?? (model.Config.Execution.Threads != 1 ? $"{model.Config.Execution.Threads} threads on the environment's provider" : null);
     }
 }

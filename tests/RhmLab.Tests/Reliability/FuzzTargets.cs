@@ -1,3 +1,5 @@
+using RhmLab.Numerics;
+using RhmLab.Options;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -44,10 +46,7 @@ public static partial class FuzzTargets
 
     // ---------------------------------------------------------------- valid inputs the mutations start from
 
-    private static readonly JsonObject ValidConfig = new RunConfig
-    {
-        Nc = 3, M = 3, V = 3, L = 2, Train = 30, Test = 20, Width = 8, Epochs = 2, Blas = "managed",
-    }.ToJson();
+    private static readonly JsonObject ValidConfig = new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 30, Test = 20 }, Network = { Width = 8 }, Training = { Epochs = 2 }, Execution = { Blas = MatMulChoice.Managed } }.ToJson();
 
     private static readonly JsonObject ValidPlan = (JsonObject)JsonNode.Parse("""
         { "description": "fuzz",
@@ -574,8 +573,8 @@ public static partial class FuzzTargets
     public static string? RunCost(ResolvedRun run)
     {
         var c = run.Config;
-        if (c.Blas != "managed") return $"provider {c.Blas} (OpenBLAS has one thread count per process)";
-        if (c.Threads > 2) return $"{c.Threads} threads";
+        if (c.Execution.Blas != MatMulChoice.Managed) return $"provider {Choices.Name(c.Execution.Blas)} (OpenBLAS has one thread count per process)";
+        if (c.Execution.Threads > 2) return $"{c.Execution.Threads} threads";
         if (run.Train + run.Test > 4000) return $"{run.Train + run.Test} samples";
         if (run.Train * (long)run.Epochs > 20_000) return $"{run.Train} samples x {run.Epochs} epochs";
         if (run.Network.Widths.Max() > 64) return $"width {run.Network.Widths.Max()}";

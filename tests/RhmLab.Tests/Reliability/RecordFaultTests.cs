@@ -39,7 +39,7 @@ public sealed class RecordFaultTests : IDisposable
             string dir = SweepStore.RunDir(outDir, p.Hash);
             var record = SweepStore.TryReadResult(dir, p.Hash);
             Assert.NotNull(record);
-            bool diverges = p.Config.Lr > 1;
+            bool diverges = p.Config.Training.Lr > 1;
             Assert.Equal(diverges, (bool)record["diverged"]!);
             if (diverges)
             {

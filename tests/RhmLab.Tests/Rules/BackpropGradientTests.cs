@@ -1,4 +1,5 @@
 using RhmLab.Networks;
+using RhmLab.Options;
 using RhmLab.Rhm;
 using RhmLab.Rules;
 
@@ -25,8 +26,8 @@ public class BackpropGradientTests
     {
         var rhm = new RhmParameters(3, 2, 3, 2, 3);
         var widths = arch == "cnn" ? new[] { 5, 4, 6 } : new[] { 7, 5 };
-        var config = new NetworkConfig(widths, NetworkConfig.ParseArchitecture(arch), NetworkConfig.ParseConvScale(convScale),
-            ReadoutScale.Standard, NetworkConfig.ParseBias(bias));
+        var config = new NetworkConfig(widths, Choices.Parse<RhmLab.Networks.Architecture>(arch, "arch"), Choices.Parse<ConvScale>(convScale, "conv-scale"),
+            ReadoutScale.Standard, Choices.Parse<BiasMode>(bias, "bias"));
         var net = TinyNets.Create(rhm, config);
         var (tokens, labels) = TinyNets.Batch(rhm, 4);
         var lossKind = Loss.Parse(loss);

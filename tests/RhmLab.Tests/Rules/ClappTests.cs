@@ -43,7 +43,7 @@ public class ClappTests
         double l = s.Components[$"layer{layer}.pos"] + s.Components[$"layer{layer}.neg"];
         if (o.MeanCombine) l *= 0.5;
         if (s.Components.TryGetValue($"layer{layer}.wpred_decay", out double d)) l += d;
-        if (s.Components.TryGetValue($"layer{layer}.variance", out double v)) l += o.VarianceWeight * v + o.CovarianceWeight * s.Components[$"layer{layer}.covariance"];
+        if (s.Components.TryGetValue($"layer{layer}.variance", out double v)) l += o.AntiCollapse!.VarianceWeight * v + o.AntiCollapse!.CovarianceWeight * s.Components[$"layer{layer}.covariance"];
         return l;
     }
 
@@ -62,24 +62,24 @@ public class ClappTests
         "either-symmetric" => new ClappOptions { Mode = ClappMode.Either },
         "either-asymmetric" => new ClappOptions { Mode = ClappMode.Either, Asymmetric = true },
         "mean" => new ClappOptions { MeanCombine = true },
-        "per-position" => new ClappOptions { Representation = RepresentationMode.PerPositionMean },
-        "pooled" => new ClappOptions { Representation = RepresentationMode.Pooled },
-        "pos-hinge" => new ClappOptions { Negatives = false },
-        "pos-wpred-decay" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.WpredDecay, WpredDecay = 0.3 },
-        "pos-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.VicregReg },
-        "pos-asym-stopgrad" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.AsymStopGrad },
-        "pos-normalized" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Normalized, WpredRadius = 0.7 },
-        "pos-normalized-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Normalized | NoNegativesMode.VicregReg },
-        "pos-normalized-asym" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Normalized, Asymmetric = true },
-        "pos-standardized" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized },
-        "pos-standardized-decay" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized | NoNegativesMode.WpredDecay, WpredDecay = 0.3 },
-        "pos-standardized-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized | NoNegativesMode.VicregReg },
-        "pos-standardized-asym-stopgrad" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized | NoNegativesMode.AsymStopGrad },
-        "pos-standardized-small-eps" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Standardized, StandardizeEpsilon = 1e-3 },
-        "pos-centered" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered },
-        "pos-centered-decay" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered | NoNegativesMode.WpredDecay, WpredDecay = 0.3 },
-        "pos-centered-per-position" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered, Representation = RepresentationMode.PerPositionMean },
-        "pos-decay-vicreg" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.WpredDecay | NoNegativesMode.VicregReg, WpredDecay = 0.3 },
+        "per-position" => new ClappOptions { Representation = new() { Mode = RepresentationMode.PerPositionMean } },
+        "pooled" => new ClappOptions { Representation = new() { Mode = RepresentationMode.Pooled } },
+        "pos-hinge" => new ClappOptions { AntiCollapse = new() { Mechanism = "hinge-only" } },
+        "pos-wpred-decay" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.WpredDecay), WpredDecay = 0.3 } },
+        "pos-vicreg" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.VicregReg) } },
+        "pos-asym-stopgrad" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.AsymStopGrad) } },
+        "pos-normalized" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Normalized), WpredRadius = 0.7 } },
+        "pos-normalized-vicreg" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Normalized | NoNegativesMode.VicregReg) } },
+        "pos-normalized-asym" => new ClappOptions { Asymmetric = true, AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Normalized) } },
+        "pos-standardized" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Standardized) } },
+        "pos-standardized-decay" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Standardized | NoNegativesMode.WpredDecay), WpredDecay = 0.3 } },
+        "pos-standardized-vicreg" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Standardized | NoNegativesMode.VicregReg) } },
+        "pos-standardized-asym-stopgrad" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Standardized | NoNegativesMode.AsymStopGrad) } },
+        "pos-standardized-small-eps" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Standardized), StandardizeEpsilon = 1e-3 } },
+        "pos-centered" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Centered) } },
+        "pos-centered-decay" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Centered | NoNegativesMode.WpredDecay), WpredDecay = 0.3 } },
+        "pos-centered-per-position" => new ClappOptions { Representation = new() { Mode = RepresentationMode.PerPositionMean }, AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Centered) } },
+        "pos-decay-vicreg" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.WpredDecay | NoNegativesMode.VicregReg), WpredDecay = 0.3 } },
         _ => new ClappOptions(),
     };
 
@@ -151,8 +151,8 @@ public class ClappTests
     public void StopGradientTrainsOnlyTheContextSide()
     {
         var (net, tokens, labels) = Setup();
-        var (hinge, _, _) = Run(net, new ClappOptions { Negatives = false }, tokens, labels);
-        var (stop, _, _) = Run(net, new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.AsymStopGrad }, tokens, labels);
+        var (hinge, _, _) = Run(net, new ClappOptions { AntiCollapse = new() { Mechanism = "hinge-only" } }, tokens, labels);
+        var (stop, _, _) = Run(net, new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.AsymStopGrad) } }, tokens, labels);
         for (int k = 0; k < net.Depth; k++)
         {
             int n = net.Layers[k].Units;
@@ -172,7 +172,7 @@ public class ClappTests
     {
         // The score depends only on deviations from each view's batch mean, so moving every anchor (or every
         // positive) by the same vector changes nothing: the gradient of each view sums to zero over its rows.
-        var o = new ClappOptions { Negatives = false, NoNegatives = mode };
+        var o = new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(mode) } };
         var (net, tokens, labels) = Setup();
         var (rule, _, stats) = Run(net, o, tokens, labels);
         Assert.True(stats.Components["layer1.active"] > 0);

@@ -47,8 +47,8 @@ public class EmaTargetTests
         // With τ = 0.5 the first average τθ + (1 − τ)θ is θ exactly, so the target's rows are the online rows and
         // the update must equal asym-stopgrad's, whose targets receive no gradient either.
         var (net, tokens, labels) = Setup();
-        var ema = new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.EmaTarget | NoNegativesMode.Centered, EmaDecay = 0.5, InBatch = inBatch };
-        var sg = ema with { NoNegatives = NoNegativesMode.AsymStopGrad | NoNegativesMode.Centered };
+        var ema = new ClappOptions { InBatch = inBatch, AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.EmaTarget | NoNegativesMode.Centered), EmaDecay = 0.5 } };
+        var sg = ema with { AntiCollapse = ema.AntiCollapse! with { Mechanism = NoNegativesModes.Name(NoNegativesMode.AsymStopGrad | NoNegativesMode.Centered) } };
         var (r1, p1) = Attached(net, ema);
         var (r2, p2) = Attached(net, sg);
         var g1 = Step(r1, p1, net, tokens, labels);
@@ -68,7 +68,7 @@ public class EmaTargetTests
     {
         var (net, tokens, labels) = Setup();
         const double tau = 0.75;
-        var (rule, ps) = Attached(net, new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.EmaTarget, EmaDecay = tau });
+        var (rule, ps) = Attached(net, new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.EmaTarget), EmaDecay = tau } });
         var target = rule.TargetNetwork!;
         Assert.NotSame(net.Weights[0], target.Weights[0]);
         var expected = net.Weights.Select(w => (double[])w.Clone()).ToArray();
@@ -94,7 +94,7 @@ public class EmaTargetTests
     public void OnlyRunsWithoutNegativesHaveATargetNetwork()
     {
         var (net, _, _) = Setup();
-        var (withNegatives, _) = Attached(net, new ClappOptions { Negatives = true, NoNegatives = NoNegativesMode.EmaTarget });
+        var (withNegatives, _) = Attached(net, new ClappOptions());
         Assert.Null(withNegatives.TargetNetwork);
     }
 }

@@ -72,9 +72,9 @@ public class InBatchPairingTests
             "asymmetric" => new ClappOptions { Asymmetric = true },
             "either" => new ClappOptions { Mode = ClappMode.Either },
             "mean" => new ClappOptions { MeanCombine = true },
-            "pooled" => new ClappOptions { Representation = RepresentationMode.Pooled },
-            "centered" => new ClappOptions { Negatives = false, NoNegatives = NoNegativesMode.Centered },
-            "shift" => new ClappOptions { ShiftNegatives = true },
+            "pooled" => new ClappOptions { Representation = new() { Mode = RepresentationMode.Pooled } },
+            "centered" => new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(NoNegativesMode.Centered) } },
+            "shift" => new ClappOptions { NegativePartners = NegativeMode.Shift },
             _ => new ClappOptions(),
         };
         bool e2e = variant == "e2e";

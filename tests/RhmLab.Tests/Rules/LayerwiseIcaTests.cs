@@ -118,7 +118,7 @@ public class LayerwiseIcaTests
     [Fact]
     public void StepsLeaveEveryParameterUnchanged()
     {
-        var run = ResolvedRun.Resolve(new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 60, Test = 20, Width = 8, Rule = "ica", Blas = "managed", Wd = 0.1, WdForm = "decoupled", Epochs = 2, Batch = 16 });
+        var run = ResolvedRun.Resolve(new RunConfig { Rule = "ica", Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 60, Test = 20 }, Network = { Width = 8 }, Execution = { Blas = MatMulChoice.Managed }, Training = { Wd = 0.1, WdForm = WeightDecayForm.Decoupled, Epochs = 2, Batch = 16 } });
         Assert.Equal(0, run.StopLoss);
         var trainer = RunExecutor.CreateTrainer(run, Mm);
         trainer.Rule.BeginEpoch(0);
@@ -135,7 +135,7 @@ public class LayerwiseIcaTests
     [Fact]
     public void IcaRunsOneEpochByDefault()
     {
-        var run = ResolvedRun.Resolve(new RunConfig { Nc = 3, M = 3, V = 3, L = 3, Rule = "ica" });
+        var run = ResolvedRun.Resolve(new RunConfig { Rule = "ica", Rhm = { Nc = 3, M = 3, V = 3, L = 3 } });
         Assert.Equal(1, run.Epochs);
         Assert.True(run.Unsupervised);
         Assert.False(run.SelfSupervised);

@@ -35,16 +35,21 @@ public class NoNegativesModeTests
     [Fact]
     public void TheResolvedRunPassesComponentsAndConstants()
     {
-        var config = new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 };
+        var config = new RunConfig { Rule = "clapp-pos", Rhm = { Nc = 4, M = 4, V = 4, L = 2 } };
         foreach (var (key, value) in new[] { ("anti-collapse", "standardized+wpred-decay"), ("wpred-decay", "1"), ("nc-std-eps", "0.5"), ("nc-covariance", "2") })
             RunOptions.Find(key)!.SetText(config, value);
-        var o = ResolvedRun.Resolve(config).ClappOptions(negatives: false);
-        Assert.Equal(NoNegativesMode.Standardized | NoNegativesMode.WpredDecay, o.NoNegatives);
-        Assert.Equal(1.0, o.WpredDecay);
-        Assert.Equal(0.5, o.StandardizeEpsilon);
-        Assert.Equal(2.0, o.CovarianceWeight);
+        var o = ResolvedRun.Resolve(config).Config.Get<ClappOptions>();
+        Assert.Equal(NoNegativesMode.Standardized | NoNegativesMode.WpredDecay, o.AntiCollapse!.Components);
+        Assert.Equal(1.0, o.AntiCollapse.WpredDecay);
+        Assert.Equal(0.5, o.AntiCollapse.StandardizeEpsilon);
+        Assert.Equal(2.0, o.AntiCollapse.CovarianceWeight);
         Assert.True(o.Has(NoNegativesMode.Standardized));
-        Assert.False(ResolvedRun.Resolve(config).ClappOptions(negatives: true).Has(NoNegativesMode.Standardized));
+        // CLAPP with negatives has no anti-collapse: its options hold none, and a config of it refuses one.
+        Assert.False(new ClappOptions().Has(NoNegativesMode.Standardized));
+        var clapp = new RunConfig { Rule = "clapp" };
+        Assert.Null(clapp.Get<ClappOptions>().AntiCollapse);
+        Assert.Equal("anti-collapse: not an option of rule clapp (read by clapp-pos, e2e-clapp-nc)",
+            Assert.Throws<ArgumentException>(() => clapp.Set("anti-collapse", "standardized")).Message);
     }
 
     [Theory]
@@ -53,7 +58,7 @@ public class NoNegativesModeTests
     [InlineData("centered+ema-target", "-0.1", "ema-tau")]
     public void EmaTauIsCheckedAndNeedsTheTargetNetwork(string antiCollapse, string tau, string field)
     {
-        var config = new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 };
+        var config = new RunConfig { Rule = "clapp-pos", Rhm = { Nc = 4, M = 4, V = 4, L = 2 } };
         var e = Assert.Throws<ArgumentException>(() =>
         {
             RunOptions.Find("anti-collapse")!.SetText(config, antiCollapse);
@@ -66,20 +71,20 @@ public class NoNegativesModeTests
     [Fact]
     public void TheTargetNetworksDecayReachesTheObjective()
     {
-        var config = new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 };
+        var config = new RunConfig { Rule = "clapp-pos", Rhm = { Nc = 4, M = 4, V = 4, L = 2 } };
         RunOptions.Find("anti-collapse")!.SetText(config, "centered+ema-target");
         RunOptions.Find("ema-tau")!.SetText(config, "0.9");
-        var o = ResolvedRun.Resolve(config).ClappOptions(negatives: false);
-        Assert.Equal(0.9, o.EmaDecay);
+        var o = ResolvedRun.Resolve(config).Config.Get<ClappOptions>();
+        Assert.Equal(0.9, o.AntiCollapse!.EmaDecay);
         Assert.True(o.Has(NoNegativesMode.EmaTarget));
     }
 
     [Fact]
     public void TheDefaultIsAValidCombination()
     {
-        var run = ResolvedRun.Resolve(new RunConfig { Rule = "clapp-pos", Nc = 4, M = 4, V = 4, L = 2 });
-        Assert.Equal(ResolvedRun.DefaultAntiCollapse, run.AntiCollapse);
-        Assert.Equal(NoNegativesModes.Parse(ResolvedRun.DefaultAntiCollapse), run.ClappOptions(negatives: false).NoNegatives);
+        var run = ResolvedRun.Resolve(new RunConfig { Rule = "clapp-pos", Rhm = { Nc = 4, M = 4, V = 4, L = 2 } });
+        Assert.Equal(AntiCollapseOptions.DefaultMechanism, run.Config.Get<ClappOptions>().AntiCollapse!.Name);
+        Assert.Equal(NoNegativesModes.Parse(AntiCollapseOptions.DefaultMechanism), run.Config.Get<ClappOptions>().AntiCollapse!.Components);
     }
 }
 
@@ -130,7 +135,7 @@ public class BatchCouplingTests
     // A fresh objective (same initial W_pred) that first sees the warm-up batch, then the batch: the gradient of the rows.
     private static float[] Gradient(NoNegativesMode mode, float[] warm, float[] batch)
     {
-        var options = new ClappOptions { Negatives = false, NoNegatives = mode, WpredDecay = 0.1 };
+        var options = new ClappOptions { AntiCollapse = new() { Mechanism = NoNegativesModes.Name(mode), WpredDecay = 0.1 } };
         var o = new ClappObjective<float>(new RhmLab.Numerics.ReferenceMatMul(), options, Width, 1, Anchors, new RhmLab.Rhm.Rng(1), new RhmLab.Rhm.Rng(2), "W");
         var pos = Enumerable.Repeat(true, Anchors).ToArray();
         var neg = new bool[Anchors];

@@ -1,3 +1,4 @@
+using RhmLab.Numerics;
 using RhmLab.Experiments;
 
 namespace RhmLab.Tests.Training;
@@ -9,10 +10,7 @@ namespace RhmLab.Tests.Training;
 /// </summary>
 public class LayerLocalityTests
 {
-    private static double[] ProbeErrors(string rule, int layers) => RunExecutor.Execute(ResolvedRun.Resolve(new RunConfig
-    {
-        Rule = rule, Nc = 3, M = 3, V = 3, L = 3, Train = 120, Test = 200, Width = 12, Epochs = 4, Layers = layers, Blas = "managed",
-    })).ProbeErrors;
+    private static double[] ProbeErrors(string rule, int layers) => RunExecutor.Execute(ResolvedRun.Resolve(new RunConfig { Rule = rule, Rhm = { Nc = 3, M = 3, V = 3, L = 3 }, Data = { Train = 120, Test = 200 }, Network = { Width = 12, Layers = layers }, Training = { Epochs = 4 }, Execution = { Blas = MatMulChoice.Managed } })).ProbeErrors;
 
     [Fact]
     public void ALayerLocalRuleGivesTheSameLowerLayersWhateverTheLayersAbove()

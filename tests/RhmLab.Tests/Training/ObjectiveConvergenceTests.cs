@@ -9,10 +9,10 @@ namespace RhmLab.Tests.Training;
 /// </summary>
 public sealed class ObjectiveConvergenceTests
 {
-    private static readonly ObjectiveConvergenceOptions Options = new(Every: 1000, Window: 20000, Tolerance: 0.01, MinUpdates: 20000);
+    private static readonly ObjectiveStopOptions Options = new() { Enabled = true, Every = 1000, Window = 20000, Tolerance = 0.01, MinUpdates = 20000 };
 
     /// <summary>Feeds epochs of <paramref name="perEpoch"/> updates with loss f(updates at the epoch's end); the update count at the stop, or null.</summary>
-    private static long? Run(ObjectiveConvergenceOptions options, long perEpoch, long budget, Func<long, double> loss)
+    private static long? Run(ObjectiveStopOptions options, long perEpoch, long budget, Func<long, double> loss)
     {
         var c = new ObjectiveConvergence(options);
         for (long done = perEpoch; done <= budget; done += perEpoch)

@@ -1,3 +1,4 @@
+using RhmLab.Numerics;
 using RhmLab.Experiments;
 using RhmLab.Training;
 
@@ -27,10 +28,10 @@ public class ScheduleTests
     [Fact]
     public void ATrainingRunLogsTheWarmedUpRateOfEachEpoch()
     {
-        var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 3, Train = 60, Test = 100, Width = 8, Epochs = 6, Lr = 0.2, LrWidthScaling = "off", WarmupEpochs = 4, Blas = "managed" };
+        var config = new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 3 }, Data = { Train = 60, Test = 100 }, Network = { Width = 8 }, Training = { Epochs = 6, Lr = 0.2, LrWidthScaling = LrWidthScaling.Off, WarmupEpochs = 4 }, Execution = { Blas = MatMulChoice.Managed } };
         var result = RunExecutor.Execute(ResolvedRun.Resolve(config));
         Assert.Equal([0.05, 0.1, 0.15, 0.2, 0.2, 0.2], result.Outcome.Epochs.Select(e => Math.Round(e.LearningRate, 12)));
         // The option changes the run's identity only when it is used.
-        Assert.NotEqual(RunHash.Of(config), RunHash.Of(new RunConfig { Nc = 3, M = 3, V = 3, L = 3, Train = 60, Test = 100, Width = 8, Epochs = 6, Lr = 0.2, LrWidthScaling = "off", Blas = "managed" }));
+        Assert.NotEqual(RunHash.Of(config), RunHash.Of(new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 3 }, Data = { Train = 60, Test = 100 }, Network = { Width = 8 }, Training = { Epochs = 6, Lr = 0.2, LrWidthScaling = LrWidthScaling.Off }, Execution = { Blas = MatMulChoice.Managed } }));
     }
 }

@@ -1,4 +1,6 @@
+using RhmLab.Numerics;
 using RhmLab.Experiments;
+using RhmLab.Training;
 
 namespace RhmLab.Tests.Training;
 
@@ -10,7 +12,7 @@ public sealed class StoppingTests
 {
     private static ResolvedRun Resolve(Action<RunConfig> set)
     {
-        var c = new RunConfig { Nc = 4, M = 4, V = 4, L = 2, Test = 50, Blas = "managed" };
+        var c = new RunConfig { Rhm = { Nc = 4, M = 4, V = 4, L = 2 }, Data = { Test = 50 }, Execution = { Blas = MatMulChoice.Managed } };
         set(c);
         return ResolvedRun.Resolve(c);
     }
@@ -19,14 +21,14 @@ public sealed class StoppingTests
     public void UpdateBudgetGivesSmallTrainingSetsMoreEpochs()
     {
         // P = 64 at batch 128: one step per epoch, so 20 000 updates are 20 000 epochs; P = 192: 2 steps per epoch.
-        Assert.Equal(20_000, Resolve(c => { c.Train = 64; c.Updates = 20_000; }).Epochs);
-        Assert.Equal(10_000, Resolve(c => { c.Train = 192; c.Updates = 20_000; }).Epochs);
+        Assert.Equal(20_000, Resolve(c => { c.Data.Train = 64; c.Training.Updates = 20_000; }).Epochs);
+        Assert.Equal(10_000, Resolve(c => { c.Data.Train = 192; c.Training.Updates = 20_000; }).Epochs);
         // The epoch budget stays a floor: 1000 updates at 2 steps per epoch would be only 500 epochs.
-        Assert.Equal(500, Resolve(c => { c.Train = 192; c.Updates = 1000; }).Epochs);
-        Assert.Equal(700, Resolve(c => { c.Train = 192; c.Updates = 1000; c.Epochs = 700; }).Epochs);
+        Assert.Equal(500, Resolve(c => { c.Data.Train = 192; c.Training.Updates = 1000; }).Epochs);
+        Assert.Equal(700, Resolve(c => { c.Data.Train = 192; c.Training.Updates = 1000; c.Training.Epochs = 700; }).Epochs);
         // In-batch pairing takes B/2 data per step: 192 data are 3 steps of 64.
-        Assert.Equal(3, Resolve(c => { c.Train = 192; c.Rule = "clapp"; c.ClappPairing = "in-batch"; }).StepsPerEpoch);
-        Assert.Equal(500, Resolve(c => { c.Train = 192; c.Updates = 1000; }).Epochs);
+        Assert.Equal(3, Resolve(c => { c.Data.Train = 192; c.Rule = "clapp"; c.Set("clapp-pairing", "in-batch"); }).StepsPerEpoch);
+        Assert.Equal(500, Resolve(c => { c.Data.Train = 192; c.Training.Updates = 1000; }).Epochs);
     }
 
     [Theory]
@@ -36,22 +38,22 @@ public sealed class StoppingTests
     [InlineData("clapp", "on", 10, 107, "probe-stop-data: 107 validation data do not fit beside train + test = 150 in P_max = 256")]
     public void ProbeStopRefusesWhatItCannotDo(string rule, string stop, int every, int data, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.ProbeStop = stop; c.ProbeStopEvery = every; c.ProbeStopData = data; c.Train = 100; }));
+        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.Set("probe-stop", stop); c.Training.ProbeStop.Every = every; c.Training.ProbeStop.Data = data; c.Data.Train = 100; }));
         Assert.Equal(message, e.Message);
-        Assert.Equal("updates: must be >= 1 (got 0)", Assert.Throws<ArgumentException>(() => Resolve(c => { c.Train = 100; c.Updates = 0; })).Message);
+        Assert.Equal("updates: must be >= 1 (got 0)", Assert.Throws<ArgumentException>(() => Resolve(c => { c.Data.Train = 100; c.Training.Updates = 0; })).Message);
     }
 
     [Theory]
     [InlineData("clapp", "probe-stop-measure: network is for supervised rules, whose output is trained (clapp has a frozen readout; use probe)")]
     public void ProbeStopOnTheNetworkIsForSupervisedRules(string rule, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.ProbeStop = "on"; c.ProbeStopMeasure = "network"; c.ProbeStopData = 20; c.Train = 100; }));
+        var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = rule; c.Training.ProbeStop.Enabled = true; c.Training.ProbeStop.OnNetwork = true; c.Training.ProbeStop.Data = 20; c.Data.Train = 100; }));
         Assert.Equal(message, e.Message);
         Assert.Equal("probe-stop-measure: applies only with probe-stop on",
-            Assert.Throws<ArgumentException>(() => Resolve(c => { c.Train = 100; c.ProbeStopMeasure = "network"; })).Message);
+            Assert.Throws<ArgumentException>(() => Resolve(c => { c.Data.Train = 100; c.Training.ProbeStop.OnNetwork = true; })).Message);
         // BP may stop on the same validation data, by its own error or its probe, so a validation-based comparison is fair.
-        Assert.Equal(20, Resolve(c => { c.Train = 100; c.ProbeStop = "on"; c.ProbeStopMeasure = "network"; c.ProbeStopData = 20; }).ExtraDataRead);
-        Assert.Equal(20, Resolve(c => { c.Train = 100; c.ProbeStop = "on"; c.ProbeStopData = 20; }).ExtraDataRead);
+        Assert.Equal(20, Resolve(c => { c.Data.Train = 100; c.Training.ProbeStop.Enabled = true; c.Training.ProbeStop.OnNetwork = true; c.Training.ProbeStop.Data = 20; }).ExtraDataRead);
+        Assert.Equal(20, Resolve(c => { c.Data.Train = 100; c.Training.ProbeStop.Enabled = true; c.Training.ProbeStop.Data = 20; }).ExtraDataRead);
     }
 
     [Fact]
@@ -59,18 +61,18 @@ public sealed class StoppingTests
     {
         foreach (Action<RunConfig> set in new Action<RunConfig>[]
         {
-            c => c.ObjectiveStopEvery = 10, c => c.ObjectiveStopWindow = 10, c => c.ObjectiveStopTol = 0.5, c => c.ObjectiveStopMinUpdates = 1,
+            c => c.Training.ObjectiveStop.Every = 10, c => c.Training.ObjectiveStop.Window = 10, c => c.Training.ObjectiveStop.Tolerance = 0.5, c => c.Training.ObjectiveStop.MinUpdates = 1,
         })
         {
-            var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = "clapp"; c.Train = 100; set(c); }));
+            var e = Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = "clapp"; c.Data.Train = 100; set(c); }));
             Assert.Equal("objective-stop-every, -window, -tol, -min-updates: apply only with objective-stop on", e.Message);
         }
         Assert.Equal("objective-stop: the ica rule fits its layers in one pass and has no objective to follow",
-            Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = "ica"; c.Train = 100; c.ObjectiveStop = "on"; })).Message);
-        var run = Resolve(c => { c.Rule = "clapp"; c.Train = 100; c.ObjectiveStop = "on"; c.ObjectiveStopWindow = 300; });
-        Assert.Equal(new RhmLab.Training.ObjectiveConvergenceOptions(1000, 300, 0.01, 20000), run.TrainerSettings.ObjectiveStop);
+            Assert.Throws<ArgumentException>(() => Resolve(c => { c.Rule = "ica"; c.Data.Train = 100; c.Training.ObjectiveStop.Enabled = true; })).Message);
+        var run = Resolve(c => { c.Rule = "clapp"; c.Data.Train = 100; c.Training.ObjectiveStop.Enabled = true; c.Training.ObjectiveStop.Window = 300; });
+        Assert.Equal(new ObjectiveStopOptions { Enabled = true, Every = 1000, Window = 300, Tolerance = 0.01, MinUpdates = 20000 }, run.TrainerSettings.Options.ObjectiveStop);
         Assert.Equal(0, run.ExtraDataRead);
-        Assert.Null(Resolve(c => c.Train = 100).TrainerSettings.ObjectiveStop);
+        Assert.False(Resolve(c => c.Data.Train = 100).TrainerSettings.Options.ObjectiveStop.Enabled);
     }
 
     [Fact]
@@ -78,8 +80,8 @@ public sealed class StoppingTests
     {
         var run = Resolve(c =>
         {
-            c.Rule = "clapp"; c.Train = 128; c.Test = 64; c.Epochs = 3000; c.EvalEvery = 0;
-            c.ObjectiveStop = "on"; c.ObjectiveStopEvery = 20; c.ObjectiveStopWindow = 200; c.ObjectiveStopMinUpdates = 400;
+            c.Rule = "clapp"; c.Data.Train = 128; c.Data.Test = 64; c.Training.Epochs = 3000; c.Training.EvalEvery = 0;
+            c.Training.ObjectiveStop.Enabled = true; c.Training.ObjectiveStop.Every = 20; c.Training.ObjectiveStop.Window = 200; c.Training.ObjectiveStop.MinUpdates = 400;
         });
         var result = RunExecutor.Execute(run);
         Assert.Equal("objective-plateau", result.Outcome.StopReason);
@@ -90,7 +92,7 @@ public sealed class StoppingTests
         Assert.Equal("objective-plateau", (string?)json["stop_reason"]);
         Assert.Equal(0L, (long)json["extra_data_read"]!);
         // The run is the first epochs of the same run with no stopping rule: stopping reads and changes nothing.
-        var full = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Train = 128; c.Test = 64; c.Epochs = result.Outcome.Epochs.Count; c.EvalEvery = 0; }));
+        var full = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Data.Train = 128; c.Data.Test = 64; c.Training.Epochs = result.Outcome.Epochs.Count; c.Training.EvalEvery = 0; }));
         Assert.Equal(full.Outcome.Epochs[^1].TrainLoss, result.Outcome.Epochs[^1].TrainLoss);
         Assert.Equal(full.ProbeErrors, result.ProbeErrors);
     }
@@ -98,7 +100,7 @@ public sealed class StoppingTests
     [Fact]
     public void ValidationDataAreFreshAndLeaveTrainAndTestAlone()
     {
-        var run = Resolve(c => { c.Train = 100; });
+        var run = Resolve(c => { c.Data.Train = 100; });
         var grammar = RhmLab.Rhm.Grammar.Sample(run.Rhm, 1, run.Version);
         var split = RhmLab.Data.DataSplit.Sample(grammar, 100, 50, run.SamplingOptions);
         var again = RhmLab.Data.DataSplit.Sample(grammar, 100, 50, run.SamplingOptions);
@@ -115,8 +117,8 @@ public sealed class StoppingTests
     {
         var run = Resolve(c =>
         {
-            c.Rule = "clapp"; c.Nc = 4; c.M = 4; c.V = 4; c.L = 2; c.Train = 128; c.Test = 64; c.Epochs = 2000;
-            c.ProbeStop = "on"; c.ProbeStopEvery = 5; c.ProbeStopWindow = 4; c.EvalEvery = 0; c.ProbeStopData = 64;
+            c.Rule = "clapp"; c.Rhm.Nc = 4; c.Rhm.M = 4; c.Rhm.V = 4; c.Rhm.L = 2; c.Data.Train = 128; c.Data.Test = 64; c.Training.Epochs = 2000;
+            c.Training.ProbeStop.Enabled = true; c.Training.ProbeStop.Every = 5; c.Training.ProbeStop.Window = 4; c.Training.EvalEvery = 0; c.Training.ProbeStop.Data = 64;
         });
         var result = RunExecutor.Execute(run);
         Assert.Contains(result.Outcome.StopReason, new[] { "probe-converged", "probe-plateau" });
@@ -133,14 +135,14 @@ public sealed class StoppingTests
     [Fact]
     public void ACompactRecordKeepsTheTestErrorAtItsCheckpoints()
     {
-        var result = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Train = 64; c.Epochs = 12; c.EvalEvery = 5; }));
+        var result = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Data.Train = 64; c.Training.Epochs = 12; c.Training.EvalEvery = 5; }));
         var compact = result.ToJson(curves: false);
         var epochs = compact["checkpoints"]!["epoch"]!.AsArray().Select(e => (double)e!).ToArray();
         Assert.Equal(new double[] { 5, 10, 12 }, epochs);
         Assert.Equal(result.TestError, (double)compact["checkpoints"]!["test_error"]!.AsArray()[^1]!);
         Assert.Null(result.ToJson(curves: true)["checkpoints"]);
         // Checkpoints counted in updates: P = 64 is one update per epoch, so every 3 updates is every 3 epochs.
-        var byUpdates = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Train = 64; c.Epochs = 10; c.EvalEvery = 0; c.EvalEveryUpdates = 3; }));
+        var byUpdates = RunExecutor.Execute(Resolve(c => { c.Rule = "clapp"; c.Data.Train = 64; c.Training.Epochs = 10; c.Training.EvalEvery = 0; c.Training.EvalEveryUpdates = 3; }));
         Assert.Equal(new double[] { 3, 6, 9, 10 }, byUpdates.ToJson(curves: false)["checkpoints"]!["epoch"]!.AsArray().Select(e => (double)e!).ToArray());
     }
 
@@ -149,8 +151,8 @@ public sealed class StoppingTests
     {
         var run = Resolve(c =>
         {
-            c.Train = 128; c.Test = 64; c.Epochs = 2000; c.StopLoss = 0; c.EvalEvery = 0;
-            c.ProbeStop = "on"; c.ProbeStopMeasure = "network"; c.ProbeStopEvery = 5; c.ProbeStopWindow = 4; c.ProbeStopData = 64;
+            c.Data.Train = 128; c.Data.Test = 64; c.Training.Epochs = 2000; c.Training.StopLoss = 0; c.Training.EvalEvery = 0;
+            c.Training.ProbeStop.Enabled = true; c.Training.ProbeStop.OnNetwork = true; c.Training.ProbeStop.Every = 5; c.Training.ProbeStop.Window = 4; c.Training.ProbeStop.Data = 64;
         });
         var result = RunExecutor.Execute(run);
         Assert.Contains(result.Outcome.StopReason, new[] { "probe-converged", "probe-plateau" });
