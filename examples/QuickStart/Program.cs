@@ -12,8 +12,12 @@ Console.WriteLine($"first training datum: tokens [{string.Join(' ', data.Train.T
 
 foreach (var rule in new[] { "bp", "clapp" })
 {
-    var config = new RunConfig { Nc = 4, M = 4, V = 4, L = 2, Rule = rule, Width = 32, Train = 192, Epochs = rule == "bp" ? 200 : 300, Seed = 1 };
-    if (rule == "clapp") config.Lr = 1e-2;
+    var config = new RunConfig
+    {
+        Rule = rule, Rhm = { Nc = 4, M = 4, V = 4, L = 2 }, Network = { Width = 32 }, Data = { Train = 192 },
+        Training = { Epochs = rule == "bp" ? 200 : 300 }, Seeds = { Seed = 1 },
+    };
+    if (rule == "clapp") config.Training.Lr = 1e-2;
     var result = RunExecutor.Execute(ResolvedRun.Resolve(config));
     Console.WriteLine($"{rule,-6} epochs {result.Outcome.Epochs.Count,4}  probe errors per layer [{string.Join(", ", result.ProbeErrors.Select(e => e.ToString("0.000")))}]"
         + $"  (input {result.InputProbeError:0.000}, chance {1 - 1.0 / rhm.Classes:0.000})");
