@@ -20,9 +20,10 @@ internal static class ReproduceCommand
         var jobs = new Option<int>("--jobs") { Description = "Runs in parallel", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the figures' runs and estimate their cost (core-hours on this machine); run nothing" };
         var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
+        var fromRecords = new Option<bool>("--from-records") { Description = "Run nothing: draw the figures and write claims.json and report.html from the records already in the folder" };
         var cmd = new Command("reproduce", "Run the preset sweep of a figure of the paper and draw it (resumable)");
         cmd.Arguments.Add(figure);
-        foreach (var o in new Option[] { scale, output, jobs, dryRun, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, fromRecords }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(figure)!;
@@ -40,14 +41,15 @@ internal static class ReproduceCommand
             DataCommand.CheckWritable(Path.Combine(outDir, "report.html"), "--out");
             int exit = 0;
             var calibration = new Lazy<CostCalibration>(() => CostCalibration.LoadOrMeasure(stdout));
-            foreach (var preset in presets)
+            bool run = !parse.GetValue(fromRecords);
+            foreach (var preset in run ? presets : [])
             {
-                string folder = Path.Combine(outDir, preset.Folder);
-                string plansDir = Path.Combine(folder, "plans");
-                Directory.CreateDirectory(plansDir);
                 stdout.WriteLine($"reproduce {preset.Id} ({sc}): {preset.Claim}");
                 for (int i = 0; i < preset.Plans.Count; i++)
                 {
+                    string folder = Path.Combine(outDir, preset.PlanFolder(i));
+                    string plansDir = Path.Combine(folder, "plans");
+                    Directory.CreateDirectory(plansDir);
                     string planPath = Path.Combine(plansDir, $"{preset.Id}-{i + 1}.json");
                     string text = preset.Plans[i].ToJsonString(new JsonSerializerOptions { WriteIndented = true });
                     AtomicFile.WriteAllText(planPath, text);
@@ -57,21 +59,22 @@ internal static class ReproduceCommand
                     if (code != 0) exit = code;
                     if (code >= 128) return code;
                 }
-                foreach (var path in Reproduction.Draw(preset, folder, outDir, stderr)) stdout.WriteLine($"  wrote {path}");
             }
-            // Every figure with runs in this folder gets its section and verdict, including those reproduced before;
-            // the records are read once, and each figure takes those under its own folder.
-            // The report and the verdicts count only the figures' own runs, never other records kept under the folder.
-            var figureFolders = Reproduction.Figures.Select(f => Path.GetFullPath(Path.Combine(outDir, Reproduction.Preset(f, sc).Folder)) + Path.DirectorySeparatorChar).Distinct().ToList();
+            // Every figure with runs in its folders gets its drawings, section and verdict, including those reproduced
+            // before; the records are read once, and each figure takes those under its own folders. The report counts
+            // only the figures' own runs, never other records kept under the results folder.
             var all = RecordReader.Read(outDir, stderr);
-            var set = all with { Records = all.Records.Where(r => figureFolders.Any(f => Path.GetFullPath(r.Path).StartsWith(f, StringComparison.Ordinal))).ToList() };
+            var allPresets = Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)).ToList();
+            var own = allPresets.SelectMany(p => p.RecordsIn(outDir, all.Records)).Distinct().ToList();
+            var set = all with { Records = own };
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
-            foreach (var preset in Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)))
+            foreach (var preset in allPresets)
             {
-                string folder = Path.GetFullPath(Path.Combine(outDir, preset.Folder)) + Path.DirectorySeparatorChar;
-                var records = set.Records.Where(r => Path.GetFullPath(r.Path).StartsWith(folder, StringComparison.Ordinal)).ToList();
+                var records = preset.RecordsIn(outDir, own);
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
+                if (presets.Any(p => p.Id == preset.Id))
+                    foreach (var path in Reproduction.Draw(preset, records, outDir)) stdout.WriteLine($"  wrote {path}");
                 var (section, figureVerdicts) = Reproduction.Section(preset, records);
                 sections.Add(section);
                 verdicts.AddRange(figureVerdicts);
@@ -107,15 +110,14 @@ internal static class ReproduceCommand
         var ci = System.Globalization.CultureInfo.InvariantCulture;
         foreach (var preset in presets)
         {
-            string folder = Path.Combine(outDir, preset.Folder);
             var plans = new JsonArray();
             int figRuns = 0;
             double figHours = 0;
             for (int i = 0; i < preset.Plans.Count; i++)
             {
                 var plan = SweepPlan.Parse(preset.Plans[i].ToJsonString(), $"{preset.Id} plan {i + 1}");
-                var estimate = PlanEstimate.Of(plan, calibration, folder);
-                var fresh = estimate.Runs.Where(r => seen.Add(preset.Folder + "/" + r.Point.Hash)).ToList();
+                var estimate = PlanEstimate.Of(plan, calibration, Path.Combine(outDir, preset.PlanFolder(i)));
+                var fresh = estimate.Runs.Where(r => seen.Add(preset.PlanFolder(i) + "/" + r.Point.Hash)).ToList();
                 double h = fresh.Sum(r => r.Cost.Seconds) / 3600, l = fresh.Where(r => !r.Done).Sum(r => r.Cost.Seconds) / 3600;
                 plans.Add(new JsonObject
                 {

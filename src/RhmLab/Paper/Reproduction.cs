@@ -27,6 +27,28 @@ public sealed record FigurePreset(string Id, string Claim, string Folder, IReadO
 {
     /// <summary>quick or paper.</summary>
     public string? Scale { get; init; }
+
+    /// <summary>The results sub-folder of each plan, when the plans do not all run into <see cref="Folder"/>.</summary>
+    public IReadOnlyList<string>? PlanFolders { get; init; }
+
+    /// <summary>
+    /// The results sub-folders whose records the figure is drawn and judged from, when they are not just
+    /// <see cref="Folder"/>: at paper scale the P* figures read the campaign's folders, Fig. 11 its checks too.
+    /// </summary>
+    public IReadOnlyList<string>? RecordFolders { get; init; }
+
+    /// <summary>The results sub-folder plan <paramref name="index"/> runs into.</summary>
+    public string PlanFolder(int index) => PlanFolders is { } f ? f[index] : Folder;
+
+    /// <summary>The results sub-folders the figure reads.</summary>
+    public IReadOnlyList<string> ReadFolders => RecordFolders ?? [Folder];
+
+    /// <summary>The records of <paramref name="all"/> (read under <paramref name="outDir"/>) that lie in the figure's folders.</summary>
+    public IReadOnlyList<RunRecord> RecordsIn(string outDir, IEnumerable<RunRecord> all)
+    {
+        var folders = ReadFolders.Select(f => Path.GetFullPath(Path.Combine(outDir, f)) + Path.DirectorySeparatorChar).ToList();
+        return all.Where(r => folders.Any(f => Path.GetFullPath(r.Path).StartsWith(f, StringComparison.Ordinal))).ToList();
+    }
 }
 
 /// <summary>
@@ -144,7 +166,11 @@ public static class Reproduction
             new("error-vs-p", $"{id}-error-vs-p", new FigureOptions { Rules = rules }),
             new("pstar", $"{id}-pstar", new FigureOptions { Rules = rules }),
         };
-        if (paper) return new FigurePreset(id, claim, "pstar", PaperPStarPlans(id, rule), drawings);
+        if (paper)
+        {
+            var (paperPlans, folders) = PaperPStarPlans(id, rule);
+            return new FigurePreset(id, claim, "L3", paperPlans, drawings) { PlanFolders = folders, RecordFolders = folders.Distinct().ToList() };
+        }
         var plans = new List<JsonObject>();
         foreach (var (nmv, depth) in new[] { (6, 2), (8, 2) })
         {
@@ -178,35 +204,59 @@ public static class Reproduction
     private static bool SlowLearner(string rule) => rule == "clapp-pos";
 
     /// <summary>
-    /// The paper-scale P* plans (docs/COST.md): per depth, an adaptive search of P* (§4.3's crossing, bracket ratio
-    /// 1.5) instead of the eight-size grid, 5 seeds, BP with an update budget and the self-supervised rule with
-    /// in-batch pairing, objective-stop and an update budget. The search makes the cost a few sizes per configuration,
-    /// and objective-stop ends runs whose objective has stopped falling; both are measured in docs/RESULTS.md. Fig. 4 also searches
-    /// BP's own output, which mostly reuses the same runs.
+    /// The paper-scale P* plans: the data-exact campaign itself (plans/paper/L2-*.json, L3-*.json), so that
+    /// <c>reproduce --scale paper --out results/paper</c> finds its committed records and reruns none of them. Per
+    /// depth, an adaptive search of P* (§4.3's crossing, bracket ratio 1.5) instead of the eight-size grid, 5 seeds, BP
+    /// with an update budget and the self-supervised rule with in-batch pairing, an update budget and, at L = 3,
+    /// objective-stop; the runs of each depth go into its campaign folder (L2, L3). Fig. 4 also searches BP's own
+    /// output, which mostly reuses the same runs; Fig. 10 adds the strictly negative-free variant on a grid
+    /// (folder fig10-strict).
     /// </summary>
-    internal static IReadOnlyList<JsonObject> PaperPStarPlans(string id, string rule)
+    internal static (IReadOnlyList<JsonObject> Plans, IReadOnlyList<string> Folders) PaperPStarPlans(string id, string rule)
     {
         var plans = new List<JsonObject>();
+        var folders = new List<string>();
         var search = new JsonObject { ["measure"] = "probe", ["start-x"] = 1, ["factor"] = 4, ["ratio"] = 1.5 };
         foreach (int depth in new[] { 2, 3 })
         {
-            var nmvs = Arr(6, 8, 10);
-            plans.Add(SearchPlan($"{id}: BP, P* of the top-layer probe, n_c = m = v in 6, 8, 10, L = {depth}",
+            var nmvs = depth == 2 ? Arr(6, 8, 10) : Arr(4, 5, 6, 8);
+            string folder = $"L{depth}", sizes = depth == 2 ? "6, 8, 10" : "4, 5, 6, 8";
+            void Add(JsonObject plan) { plans.Add(plan); folders.Add(folder); }
+            Add(SearchPlan($"{id}: BP, P* of the top-layer probe, n_c = m = v in {sizes}, L = {depth}",
                 new JsonObject { ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
                 new JsonObject { ["rule"] = "bp", ["L"] = depth, ["updates"] = 20000, ["eval-every"] = 0 }, search));
             if (id == "fig4")
             {
                 var network = (JsonObject)search.DeepClone();
                 network["measure"] = "network";
-                plans.Add(SearchPlan($"{id}: BP, P* of its own output, n_c = m = v in 6, 8, 10, L = {depth}",
+                Add(SearchPlan($"{id}: BP, P* of its own output, n_c = m = v in {sizes}, L = {depth}",
                     new JsonObject { ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
                     new JsonObject { ["rule"] = "bp", ["L"] = depth, ["updates"] = 20000, ["eval-every"] = 0 }, network));
             }
-            plans.Add(SearchPlan($"{id}: {rule}, P* of the top-layer probe, n_c = m = v in 6, 8, 10, L = {depth}",
-                new JsonObject { ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
-                SelfSupervisedBudget(rule, depth), search));
+            Add(SearchPlan($"{id}: {rule}, P* of the top-layer probe, n_c = m = v in {sizes}, L = {depth}",
+                new JsonObject { ["rule"] = Arr(rule), ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
+                WithoutRule(SelfSupervisedBudget(rule, depth)), search));
         }
-        return plans;
+        if (id == "fig10")
+        {
+            // No datum's gradient reads another datum of its batch: the strict reading of "without negatives". It is
+            // measured on a grid reaching far past BP's P* (4 and 16 n_c·m^L), since a search would climb to P_max.
+            foreach (var (depth, nmvs, xs) in new[] { (2, Arr(6, 8), Arr(1, 4)), (3, Arr(4, 5), Arr(1, 4, 16)) })
+            {
+                var fixedOptions = SelfSupervisedBudget(rule, depth);
+                fixedOptions["anti-collapse"] = "running-centered";
+                plans.Add(Plan($"{id}: {rule} strictly negative-free (anti-collapse running-centered), L = {depth}",
+                    new JsonObject { ["nmv"] = nmvs, ["train-x"] = xs, ["seed"] = Seeds(5) }, fixedOptions));
+                folders.Add("fig10-strict");
+            }
+        }
+        return (plans, folders);
+    }
+
+    private static JsonObject WithoutRule(JsonObject o)
+    {
+        o.Remove("rule");
+        return o;
     }
 
     /// <summary>
@@ -319,15 +369,15 @@ public static class Reproduction
         ]);
     }
 
-    /// <summary>Draws a preset's figures from its results folder into <paramref name="outDir"/> as PNG and SVG.</summary>
-    public static IReadOnlyList<string> Draw(FigurePreset preset, string resultsDir, string outDir, TextWriter? warnings = null)
+    /// <summary>Draws a preset's figures from its records into <paramref name="outDir"/> as PNG and SVG.</summary>
+    public static IReadOnlyList<string> Draw(FigurePreset preset, IReadOnlyList<RunRecord> records, string outDir)
     {
         ArgumentNullException.ThrowIfNull(preset);
-        var set = RecordReader.Read(resultsDir, warnings);
+        ArgumentNullException.ThrowIfNull(records);
         var written = new List<string>();
         foreach (var d in preset.Drawings)
         {
-            var figure = FigureCatalog.Build(d.Figure, set.Records, d.Options);
+            var figure = FigureCatalog.Build(d.Figure, records, d.Options);
             foreach (var ext in new[] { ".png", ".svg" })
             {
                 string path = Path.Combine(outDir, d.File + ext);

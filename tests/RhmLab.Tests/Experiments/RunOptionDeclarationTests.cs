@@ -41,7 +41,7 @@ public class RunOptionDeclarationTests
     [InlineData("sensitivity-reference", "1", "sensitivity-reference: must be >= 2 (got 1)")]
     [InlineData("arch", "rnn", "arch: unknown value 'rnn' (expected cnn, mlp)")]
     [InlineData("rule", "hebb", "rule: unknown value 'hebb'")]
-    [InlineData("anti-collapse", "centered+normalized", "anti-collapse: normalized, standardized and centered exclude each other")]
+    [InlineData("anti-collapse", "centered+normalized", "anti-collapse: normalized, standardized, centered and running-centered exclude each other")]
     [InlineData("seed", "1.5", "seed: expected an integer")]
     public void ARefusedValueIsRefusedWhenSetWithOneLineNamingTheOption(string key, string text, string message)
     {
