@@ -20,7 +20,7 @@ public sealed class LocalSupervisedRule : ILearningRule<float>
     private float[] _logits = [], _error = [], _signal = [], _delta = [];
 
     /// <inheritdoc />
-    public string Name => "local-supervised";
+    public string Name => "local-supervised-example";
 
     /// <inheritdoc />
     public RuleInput Input => RuleInput.Labelled;

@@ -7,7 +7,7 @@ using CustomRule;
 using RhmLab.Experiments;
 
 RuleCatalog.Register(new RuleDefinition(
-    Name: "local-supervised",
+    Name: "local-supervised-example",
     Kind: RuleKind.Supervised,
     Family: "local",
     Description: "layer-local supervised: every layer trained through its own fixed random readout of the label",
@@ -15,7 +15,7 @@ RuleCatalog.Register(new RuleDefinition(
     Create: run => new LocalSupervisedRule()));
 
 int nmv = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 4;
-foreach (var rule in new[] { "local-supervised", "bp" })
+foreach (var rule in new[] { "local-supervised-example", "bp" })
 {
     var config = new RunConfig { Nc = nmv, M = nmv, V = nmv, L = 3, Rule = rule, TrainMultiple = 4, Seed = 1, EvalEvery = 0 };
     var result = RunExecutor.Execute(ResolvedRun.Resolve(config));

@@ -78,6 +78,8 @@ public static class RuleCatalog
             r => new ChainRule<float>("fa-avgmask", FeedbackWeights.Random, UpperMasks.Mean, r.Loss, r.Config.FaReadoutFeedback == "true")),
         new("fa-shufmask", RuleKind.Supervised, "chain", "FA with the upper masks of another datum of the batch", ChainOptions,
             r => new ChainRule<float>("fa-shufmask", FeedbackWeights.Random, UpperMasks.Shuffled, r.Loss, r.Config.FaReadoutFeedback == "true")),
+        new("local-supervised", RuleKind.Supervised, "local", "layer-local supervised control: every layer trained through its own fixed random readout of the label, no error crosses a layer", LossOptions,
+            r => new LocalSupervisedRule<float>(r.Loss)),
         new("clapp", RuleKind.SelfSupervised, "clapp", "CLAPP: layer-local contrastive predictive loss with negatives", ClappOptions,
             r => new ClappRule<float>("clapp", r.ClappOptions(negatives: true))),
         new("clapp-pos", RuleKind.SelfSupervised, "clapp", "CLAPP without negatives (positives only, with an anti-collapse mechanism)", ClappNoNegativesOptions,

@@ -53,7 +53,13 @@ public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, 
         Error = new T[context.MaxBatch * network.Classes];
         Deltas = network.Layers.Select(l => new T[context.MaxBatch * l.Units]).ToArray();
         Signals = network.Layers.Select(l => new T[context.MaxBatch * l.Units]).ToArray();
+        _labels = new int[context.MaxBatch];
     }
+
+    private int[] _labels = [];
+
+    /// <summary>The labels of the current batch (for rules whose signals read them, not only the output error).</summary>
+    protected ReadOnlySpan<int> BatchLabels(int batch) => _labels.AsSpan(0, batch);
 
     /// <inheritdoc />
     public virtual void BeginEpoch(int epoch) { }
@@ -68,6 +74,7 @@ public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, 
         double loss = Loss.Evaluate<T>(LossKind, pass.Logits.AsSpan(0, b * net.Classes), labels[..b], net.Classes, e, out int correct);
         var ps = _params ?? throw new InvalidOperationException("rule is not attached");
         net.ReadoutBackward(pass, e, ps.Readout().Grad, default);
+        labels[..b].CopyTo(_labels);
         ComputeDeltas(pass, e);
         for (int k = 0; k < net.Depth; k++)
             net.LayerGradient(pass, k, Deltas[k], ps.Weight(k).Grad, ps.Bias(k).Grad);

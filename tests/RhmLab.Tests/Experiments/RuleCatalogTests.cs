@@ -16,13 +16,13 @@ public sealed class RuleCatalogTests
     {
         Assert.Equal(
             ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask",
-             "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl", "ica"],
-            RuleCatalog.All.Take(20).Select(r => r.Name));
+             "local-supervised", "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl", "ica"],
+            RuleCatalog.All.Take(21).Select(r => r.Name));
         Assert.Equal(["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc"], ResolvedRun.ClappRules.Where(n => RuleCatalog.Get(n).Family == "clapp"));
         Assert.Equal(["ica"], RunOptions.UnsupervisedRules);
         Assert.Equal(8, RunOptions.SelfSupervisedRules.Count);
         // Every row's factory builds the rule it names, and every option a row reads is a run option.
-        foreach (var row in RuleCatalog.All.Take(20))
+        foreach (var row in RuleCatalog.All.Take(21))
         {
             var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Train = 20, Test = 10, Rule = row.Name };
             var rule = ResolvedRun.Resolve(config).CreateRule<float>();
