@@ -414,7 +414,8 @@ public static class Claims
     private static (ClaimVerdict, IEnumerable<RunRecord>) InvarianceAboveLevel(FigurePreset preset, IReadOnlyList<RunRecord> records)
     {
         string criterion = Text($"distance sensitivity S[k][l], seed means, hidden layers k = 1..L and levels l = 1..L; judged are the entries with k ≥ l + 1 (the diagonal and k < l are reported, not judged): holds if at the largest P every judged entry is at most {InvariantLevel}, none is {SensitiveLevel} or more at any P ≥ P*, and their mean falls from the largest P below P* to the smallest P ≥ P* (P* of the same runs' top-layer probe); fails if a judged entry is {SensitiveLevel} or more at some P ≥ P*, or their mean does not fall across P*; inconclusive without runs on both sides of P* or with a judged entry between {InvariantLevel} and {SensitiveLevel} at the largest P");
-        var runs = records.Where(r => r.Sensitivity.Any(t => t.Definition == "sens-distance")).ToList();
+        // The figure is about CLAPP's representations; other rules' tables (BP's, for comparison) are not judged.
+        var runs = records.Where(r => r.Rule == "clapp" && r.Sensitivity.Any(t => t.Definition == "sens-distance")).ToList();
         if (runs.Count == 0) return (new(preset.Id, preset.Claim, Inconclusive, criterion, "no runs with sensitivities", new JsonObject()), []);
         int depth = runs[0].L;
         var curve = SeedCurve.Build(runs, ErrorMeasure.Probe);

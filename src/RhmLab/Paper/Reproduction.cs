@@ -361,12 +361,13 @@ public static class Reproduction
                 ["rule"] = "clapp", ["nc"] = rhm.Classes, ["m"] = rhm.Synonyms, ["v"] = rhm.Vocabulary, ["L"] = 3, ["test"] = test,
                 ["sensitivity"] = true,
             });
-        return new FigurePreset("fig11", "For P ≥ P*, layer k becomes insensitive to level-l synonym exchanges when k ≥ l (Fig. 11B)",
+        // At paper scale the figure also reads the check above the preset's largest P (docs/RESULTS.md, Fig. 11).
+        return new FigurePreset("fig11", "For P ≥ P*, layer k becomes insensitive to level-l synonym exchanges from k = l + 1 on, more so as P grows past P* (Fig. 11B; the diagonal k = l stays sensitive)",
             "fig11", [plan],
         [
             new Drawing("sensitivity", "fig11-sensitivity-distance", new FigureOptions { Definition = "sens-distance" }),
             new Drawing("sensitivity", "fig11-sensitivity-correlation", new FigureOptions { Definition = "sens-correlation" }),
-        ]);
+        ]) { RecordFolders = paper ? ["fig11", "checks/fig11-largeP"] : null };
     }
 
     /// <summary>Draws a preset's figures from its records into <paramref name="outDir"/> as PNG and SVG.</summary>
