@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using RhmLab.Analysis;
 using RhmLab.Analysis.Figures;
+using RhmLab.IO;
 
 namespace RhmLab.Paper;
 
@@ -90,11 +91,11 @@ public static class Claims
         var numbers = new JsonObject();
         var byRule = records.Where(r => double.IsFinite(r.NetworkTestError)).GroupBy(r => r.Rule, StringComparer.Ordinal).ToList();
         double chance = records.Count > 0 ? records[0].ChanceError : double.NaN;
-        numbers["chance"] = Num(chance);
+        numbers["chance"] = Rounded(chance);
         // Seed means at each rule's largest P; the verdict reads these, claims.json their rounded copies.
         var mean = byRule.ToDictionary(g => g.Key, g => AtLargestP(g).Average(r => r.NetworkTestError), StringComparer.Ordinal);
         var errors = new JsonObject();
-        foreach (var (rule, error) in mean) errors[rule] = Num(error);
+        foreach (var (rule, error) in mean) errors[rule] = Rounded(error);
         numbers["network_test_error"] = errors;
         if (!mean.TryGetValue("bp", out double bpError) || mean.Count < 2)
             return new(preset.Id, preset.Claim, Inconclusive, criterion, "BP or the feedback rules have no runs", numbers);
@@ -128,7 +129,7 @@ public static class Claims
             rows.Add(new JsonObject
             {
                 ["configuration"] = g.Group.ConfigLabel, ["d_star"] = g.Group.DStar, ["pstar"] = g.Estimate.ToJson(),
-                ["pstar_bp"] = bp?.Estimate.ToJson(), ["ratio"] = Num(g.RatioToBp), ["seeds"] = g.Curve.Seeds.Length,
+                ["pstar_bp"] = bp?.Estimate.ToJson(), ["ratio"] = Rounded(g.RatioToBp), ["seeds"] = g.Curve.Seeds.Length,
             });
             if (bp is null || !bp.Estimate.IsValue) { verdict = Worst(verdict, Inconclusive); reasons.Add($"{g.Group.ConfigLabel}: BP has no P*"); continue; }
             compared++;
@@ -151,7 +152,7 @@ public static class Claims
         }
         numbers["configurations"] = rows;
         var fit = analysis.Fits.FirstOrDefault(f => f.Rule == rule);
-        if (fit != null) numbers["slope"] = new JsonObject { ["value"] = Num(fit.Fit.Slope), ["points"] = fit.Fit.Points, ["t95_low"] = Num(fit.Fit.SlopeLow), ["t95_high"] = Num(fit.Fit.SlopeHigh) };
+        if (fit != null) numbers["slope"] = new JsonObject { ["value"] = Rounded(fit.Fit.Slope), ["points"] = fit.Fit.Points, ["t95_low"] = Rounded(fit.Fit.SlopeLow), ["t95_high"] = Rounded(fit.Fit.SlopeHigh) };
         if (compared == 0) { verdict = Worst(verdict, Inconclusive); reasons.Add($"no RHM has a P* for both BP and {rule}"); }
         string reason = reasons.Count > 0 ? string.Join("; ", reasons) : Text($"every ratio within a factor {PStarFactor}");
         return new(preset.Id, preset.Claim, verdict, criterion, reason, numbers);
@@ -176,8 +177,8 @@ public static class Claims
             string name = Text($"{c.Key.Rule} nc={c.Key.Nc} m={c.Key.M} v={c.Key.V} L={c.Key.L}");
             numbers.Add(new JsonObject
             {
-                ["configuration"] = name, ["train"] = p, ["seeds"] = at.Count, ["chance"] = Num(chance), ["input"] = Num(input),
-                ["layers"] = new JsonArray(layers.Select(x => (JsonNode?)Num(x)).ToArray()),
+                ["configuration"] = name, ["train"] = p, ["seeds"] = at.Count, ["chance"] = Rounded(chance), ["input"] = Rounded(input),
+                ["layers"] = new JsonArray(layers.Select(x => (JsonNode?)Rounded(x)).ToArray()),
             });
             int top = Math.Min(c.Key.L, layers.Length) - 1;
             double topError = layers[top];
@@ -217,11 +218,11 @@ public static class Claims
         var widest = ica.MaxBy(g => Units(g.Group))!;
         var narrowest = ica.MinBy(g => Units(g.Group))!;
         double first = widest.Mean[0], last = widest.Mean[^1];
-        numbers["widest_error_smallest_p"] = Num(first);
-        numbers["widest_error_largest_p"] = Num(last);
+        numbers["widest_error_smallest_p"] = Rounded(first);
+        numbers["widest_error_largest_p"] = Rounded(last);
         if (!(first - last >= gain)) { verdict = Worst(verdict, Fails); reasons.Add(Text($"(b) the widest ICA network goes from {first:0.###} to {last:0.###} over the P grid")); }
         double narrowLast = narrowest.Mean[^1];
-        numbers["narrowest_error_largest_p"] = Num(narrowLast);
+        numbers["narrowest_error_largest_p"] = Rounded(narrowLast);
         if (ReferenceEquals(widest, narrowest)) { verdict = Worst(verdict, Inconclusive); reasons.Add("(c) only one ICA width"); }
         else if (!(narrowLast - last >= gain)) { verdict = Worst(verdict, Fails); reasons.Add(Text($"(c) at the largest P the widest ICA network has {last:0.###}, the narrowest {narrowLast:0.###}")); }
         return new(preset.Id, preset.Claim, verdict, criterion, reasons.Count > 0 ? string.Join("; ", reasons) : "(a), (b) and (c) as stated", numbers);
@@ -246,7 +247,7 @@ public static class Claims
             for (int l = 1; l <= depth; l++)
             {
                 double s = Mean(at.Select(t => t.At(k, l)));
-                row.Add(Num(s));
+                row.Add(Rounded(s));
                 if (k < l) continue;
                 if (s >= SensitiveLevel) { verdict = Worst(verdict, Fails); reasons.Add(Text($"layer {k} to level {l}: {s:0.##}")); }
                 else if (!(s <= InvariantLevel)) { verdict = Worst(verdict, Inconclusive); reasons.Add(Text($"layer {k} to level {l}: {s:0.##}")); }
@@ -271,7 +272,7 @@ public static class Claims
     private static double Mean(IEnumerable<double> xs) => FigureData.MeanSd(xs).Mean;
 
     // Six decimals are more than any verdict reads and keep claims.json legible.
-    private static JsonNode? Num(double x) => Json.Num(Math.Round(x, 6));
+    private static JsonNode? Rounded(double x) => Json.Num(Math.Round(x, 6));
 
     private static string Text(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
