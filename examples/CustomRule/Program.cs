@@ -9,7 +9,7 @@ using RhmLab.Experiments;
 RuleCatalog.Register(new RuleDefinition(
     Name: "local-supervised-example",
     Kind: RuleKind.Supervised,
-    Family: "local",
+    Algorithm: "local",
     Description: "layer-local supervised: every layer trained through its own fixed random readout of the label",
     Options: [],
     Create: run => new LocalSupervisedRule()));

@@ -102,7 +102,7 @@ internal static class ReproduceCommand
     /// </summary>
     private static int DryRun(TextWriter stdout, TextWriter stderr, IReadOnlyList<FigurePreset> presets, string scale, string outDir, bool asJson)
     {
-        var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
+        var calibration = CostCommand.LoadCalibration(asJson ? stderr : stdout, out var calibrationNotes);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var figures = new JsonArray();
         int runs = 0, done = 0;
@@ -136,11 +136,14 @@ internal static class ReproduceCommand
         }
         if (asJson)
         {
-            stdout.WriteLine(new JsonObject
+            var o = new JsonObject
             {
                 ["scale"] = scale, ["runs"] = runs, ["runs_done"] = done, ["estimated_core_hours"] = hours,
-                ["remaining_core_hours"] = left, ["calibration"] = calibration.ToJson(), ["figures"] = figures,
-            }.ToJsonString());
+                ["remaining_core_hours"] = left,
+            };
+            CostCommand.AddCalibration(o, calibration, calibrationNotes);
+            o["figures"] = figures;
+            stdout.WriteLine(o.ToJsonString());
         }
         else
         {

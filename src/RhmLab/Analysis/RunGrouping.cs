@@ -34,9 +34,8 @@ public static class RunGrouping
         // An option a record does not name ran at its default (options are added with defaults that keep the old
         // behaviour, as for run hashes): older records are read with today's defaults, so that adding an option
         // neither splits their groups from newer ones nor names it in labels.
-        if (r.Config.Count > 0)
-            foreach (var (k, v) in Defaults.Value)
-                if (!IsIgnored(k)) d[k] = v;
+        foreach (var (k, v) in Defaults.Value)
+            if (!IsIgnored(k)) d[k] = v;
         foreach (var (k, v) in r.Config)
             if (!IsIgnored(k)) d[k] = v?.ToJsonString() ?? "null";
         // The record's own fields win over the config: they are what actually ran (resolved widths, for one).

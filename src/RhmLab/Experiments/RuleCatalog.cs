@@ -14,30 +14,30 @@ public enum RuleKind
 }
 
 /// <summary>
-/// One row of the rule catalogue: a learning rule's name, kind, family, the run options it reads, a one-line
+/// One row of the rule catalogue: a learning rule's name, kind, algorithm, the run options it reads, a one-line
 /// description and its factory. Everything that knows about rules (the <c>rule</c> option's choices and help, the
 /// run's defaults and checks, the trainer, the cost model) reads the row, so a new rule is its own file plus one row,
 /// and a rule from outside the library is one <see cref="RuleCatalog.Register"/> call (docs/EXTENDING.md).
 /// </summary>
 /// <param name="Name">The name used on the command line, in configs and in records (lower case, digits and '-').</param>
 /// <param name="Kind">What it learns from.</param>
-/// <param name="Family">
+/// <param name="Algorithm">
 /// <c>chain</c> (error carried down layer by layer: BP, FA, sign, the masking ablations), <c>dfa</c>, <c>lga</c>,
 /// <c>clapp</c> (the CLAPP objective; these take <c>clapp-pairing</c>), <c>non-contrastive</c> (VICReg, LPL),
-/// <c>ica</c>, or any other word for a rule from outside (the cost model prices an unknown family like a BP step).
+/// <c>ica</c>, or any other word for a rule from outside (the cost model prices an unknown algorithm like a BP step).
 /// </param>
 /// <param name="Description">One line for <c>--help</c> and docs.</param>
 /// <param name="Options">The run options the factory reads beyond those every run has.</param>
 /// <param name="Create">Builds the rule (float32, as training runs) for a resolved run.</param>
 /// <param name="EndToEnd">Whether its gradient crosses layers (end-to-end self-supervised rules).</param>
-public sealed record RuleDefinition(string Name, RuleKind Kind, string Family, string Description, IReadOnlyList<string> Options,
+public sealed record RuleDefinition(string Name, RuleKind Kind, string Algorithm, string Description, IReadOnlyList<string> Options,
     Func<ResolvedRun, ILearningRule<float>> Create, bool EndToEnd = false)
 {
     /// <summary>The exact gradient: the reference other supervised rules are compared with (update cosines).</summary>
     public bool IsBackprop => Name == "bp";
 
     /// <summary>Whether the rule is built on the CLAPP objective and takes <c>clapp-pairing</c>.</summary>
-    public bool IsClapp => Family == "clapp";
+    public bool IsClapp => Algorithm == "clapp";
 }
 
 /// <summary>
@@ -132,7 +132,7 @@ public static class RuleCatalog
             throw new ArgumentException($"rule: '{rule.Name}' is not a rule name (lower-case letters, digits and '-')");
         foreach (string option in rule.Options ?? [])
             if (RunOptions.Find(option) is null) throw new ArgumentException($"rule {rule.Name}: '{option}' is not a run option");
-        if (rule.Family == "clapp") throw new ArgumentException($"rule {rule.Name}: the clapp family's pairing is wired into the trainer for its built-in rules only; choose another family");
+        if (rule.Algorithm == "clapp") throw new ArgumentException($"rule {rule.Name}: the clapp algorithm's pairing is wired into the trainer for its built-in rules only; choose another algorithm");
         lock (Gate)
         {
             if (Rows.Any(r => r.Name == rule.Name)) throw new ArgumentException($"rule: '{rule.Name}' is already registered");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using RhmLab.Analysis;
 using RhmLab.Analysis.Figures;
+using RhmLab.IO;
 
 namespace RhmLab.Paper;
 
