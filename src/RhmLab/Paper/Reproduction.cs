@@ -345,8 +345,25 @@ public static class Reproduction
         var clapp = Plan($"Fig. 6 reference: CLAPP, n_c = m = v = {nmv}, L = {depth}",
             new JsonObject { ["train-x"] = Arr(kept.Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 3 : 2) },
             new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["test"] = test });
+        var plans = new List<JsonObject> { ica, clapp };
+        if (paper)
+        {
+            // With n_c = m = v the inputs are uniform over all strings and carry no trace of the classes (METHODS
+            // §3.12): ICA can only help a probe read a wide generic representation, which needs P near P_max. At
+            // n_c = m = v = 4, L = 3 (P_max = 65 536) the grid reaches half of P_max, so the claim is judged there; the
+            // n_c = m = v = 8 panel above (P_max ≈ 1.7·10^7) is the paper-scale picture.
+            var small = new RhmParameters(4, 4, 4, 2, 3);
+            var (smallKept, smallTest) = Grid(small, [1, 4, 16, 64, 128]);
+            var xs = Arr(smallKept.Cast<object>().ToArray());
+            plans.Add(Plan("Fig. 6, near P_max: layer-wise reconstruction ICA at constant widths v², 4v², 16v² and growing v²-4v²-16v², n_c = m = v = 4, L = 3",
+                new JsonObject { ["widths"] = Arr(Widths(16, 16, 16), Widths(64, 64, 64), Widths(256, 256, 256), Widths(16, 64, 256)), ["train-x"] = xs, ["seed"] = Seeds(3) },
+                new JsonObject { ["rule"] = "ica", ["ica-overcomplete"] = "rica", ["ica-max-patches"] = 10000, ["nmv"] = 4, ["L"] = 3, ["test"] = smallTest }));
+            plans.Add(Plan("Fig. 6, near P_max, reference: CLAPP, n_c = m = v = 4, L = 3",
+                new JsonObject { ["train-x"] = xs.DeepClone(), ["seed"] = Seeds(3) },
+                new JsonObject { ["rule"] = "clapp", ["nmv"] = 4, ["L"] = 3, ["test"] = smallTest }));
+        }
         return new FigurePreset("fig6", "ICA improves only with many samples and many neurons; CLAPP reaches the threshold at far smaller P (Fig. 6)",
-            "fig6", [ica, clapp], [new Drawing("ica", "fig6-ica", new FigureOptions())]);
+            "fig6", plans, [new Drawing("ica", "fig6-ica", new FigureOptions())]);
     }
 
     private static FigurePreset Fig11(bool paper)
