@@ -317,9 +317,9 @@ public static class Reproduction
             {
                 ("P = 16 n_c m^L", o => o["train-x"] = 16, true),
                 ("widths 4v^2", o => o["width"] = 4 * nmv * nmv, true),
-                ("widths 8v^2", o => o["width"] = 8 * nmv * nmv, true),
                 ("rep per-position", o => o["rep"] = "per-position", false),
                 ("batch 512", o => o["batch"] = 512, false),
+                ("widths 8v^2", o => o["width"] = 8 * nmv * nmv, true),
             };
             foreach (var (what, set, withBp) in variants)
             {
