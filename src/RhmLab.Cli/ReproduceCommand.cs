@@ -20,10 +20,11 @@ internal static class ReproduceCommand
         var jobs = new Option<int>("--jobs") { Description = "Runs in parallel", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the figures' runs and estimate their cost (core-hours on this machine); run nothing" };
         var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
+        var compact = new Option<bool>("--compact") { Description = "Write compact records (no per-epoch curves; test-error checkpoints kept), as for results kept in the repository" };
         var fromRecords = new Option<bool>("--from-records") { Description = "Run nothing: draw the figures and write claims.json and report.html from the records already in the folder" };
         var cmd = new Command("reproduce", "Run the preset sweep of a figure of the paper and draw it (resumable)");
         cmd.Arguments.Add(figure);
-        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, fromRecords }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, fromRecords, compact }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(figure)!;
@@ -55,7 +56,7 @@ internal static class ReproduceCommand
                     AtomicFile.WriteAllText(planPath, text);
                     var plan = SweepPlan.Parse(text, planPath);
                     int code = new SweepCommand.SweepSession(stdout, stderr, json: false)
-                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
+                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, Compact = parse.GetValue(compact), EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
                     if (code != 0) exit = code;
                     if (code >= 128) return code;
                 }
