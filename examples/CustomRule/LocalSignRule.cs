@@ -34,6 +34,8 @@ public sealed class LocalSignRule(LocalSignOptions options) : ILearningRule<floa
     private IReadOnlyList<Parameter<float>> _params = [];
     private float[][] _readouts = [], _feedback = [];
     private float[] _logits = [], _error = [], _localError = [], _signal = [], _delta = [];
+    // One for every step: a step that allocated its stats would be the only allocation of the training loop.
+    private readonly StepStats _stats = new();
 
     /// <summary>The rule's name in the catalogue.</summary>
     public const string RuleName = "local-sign";
@@ -103,7 +105,10 @@ public sealed class LocalSignRule(LocalSignOptions options) : ILearningRule<floa
             Kernels.MaskByActive<float>(_signal.AsSpan(0, b * n), pass.Pre[k].AsSpan(0, b * n), _delta.AsSpan(0, b * n));
             net.LayerGradient(pass, k, _delta.AsSpan(0, b * n), _params.Weight(k).Grad, _params.Bias(k).Grad);
         }
-        return new StepStats { Loss = loss, Correct = correct };
+        var stats = _stats.Reset();
+        stats.Loss = loss;
+        stats.Correct = correct;
+        return stats;
     }
 
     /// <inheritdoc />

@@ -8,31 +8,45 @@ namespace RhmLab.Cli;
 /// <summary>
 /// <c>rhmlab cost</c>: the cost model against finished runs. For every run record under a folder it compares the
 /// measured seconds (CPU seconds of the run's thread where recorded, else wall seconds) with the model's estimate, both as a dry run would make it (the stopping rule guessed) and
-/// with the epochs the run actually went (the cost per epoch alone), per rule.
+/// with the epochs the run actually went (the cost per epoch alone), per rule. <c>rhmlab cost --calibrate</c> measures the
+/// machine again first, and without a folder does only that.
 /// </summary>
 internal static class CostCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var folder = new Argument<string>("folder") { Description = "Folder searched recursively for result.json" };
+        var folder = new Argument<string?>("folder") { Description = "Folder searched recursively for result.json (optional with --calibrate)", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "One JSON object on stdout" };
-        var recalibrate = new Option<bool>("--calibrate") { Description = "Measure this machine again and replace the cached calibration" };
-        var cmd = new Command("cost", "Check the cost model of dry runs against finished runs (measured / estimated seconds per rule)");
+        var recalibrate = new Option<bool>("--calibrate") { Description = "Measure this machine again and replace the cached calibration (best on a quiet machine)" };
+        var cmd = new Command("cost", "Check the cost model of dry runs against finished runs (measured / estimated seconds per rule); with --calibrate, measure this machine again");
         cmd.Arguments.Add(folder);
         cmd.Options.Add(json);
         cmd.Options.Add(recalibrate);
         cmd.Options.Add(PluginOption.Create());
         cmd.SetAction(parse =>
         {
-            string dir = parse.GetValue(folder)!;
-            if (!Directory.Exists(dir)) throw new ArgumentException($"folder: '{dir}' does not exist");
+            string? dir = parse.GetValue(folder);
+            bool calibrate = parse.GetValue(recalibrate);
+            if (dir is null && !calibrate) throw new ArgumentException("folder: required (a folder of run records), unless --calibrate is given");
+            if (dir != null && !Directory.Exists(dir)) throw new ArgumentException($"folder: '{dir}' does not exist");
             bool asJson = parse.GetValue(json);
-            if (parse.GetValue(recalibrate))
+            var log = asJson ? stderr : stdout;
+            if (calibrate)
             {
-                string path = Path.Combine(CostCalibration.CacheFolder(), CostCalibration.FileName);
-                try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                try { File.Delete(CostCalibration.CachePath()); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             }
-            var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
+            var calibration = LoadCalibration(log, out var notes);
+            if (dir is null)
+            {
+                if (asJson)
+                {
+                    var o = new JsonObject();
+                    AddCalibration(o, calibration, notes);
+                    stdout.WriteLine(o.ToJsonString());
+                }
+                else stdout.WriteLine(Describe(calibration));
+                return 0;
+            }
             var rows = new List<(string Rule, double Measured, double Guess, double Epochs)>();
             int skipped = 0, cpuRuns = 0;
             foreach (var file in Directory.EnumerateFiles(dir, "result.json", SearchOption.AllDirectories))
@@ -69,12 +83,14 @@ internal static class CostCommand
             double all = rows.Sum(r => r.Measured), est = rows.Sum(r => r.Guess);
             if (asJson)
             {
-                stdout.WriteLine(new JsonObject
+                var o = new JsonObject
                 {
                     ["runs"] = rows.Count, ["runs_with_cpu_seconds"] = cpuRuns, ["skipped"] = skipped, ["measured_seconds"] = Math.Round(all, 2), ["estimated_seconds"] = Math.Round(est, 2),
-                    ["ratio_total"] = rows.Count > 0 ? Math.Round(all / est, 3) : null, ["calibration"] = calibration.ToJson(),
-                    ["rules"] = new JsonArray(groups.Select(g => (JsonNode?)g).ToArray()),
-                }.ToJsonString());
+                    ["ratio_total"] = rows.Count > 0 ? Math.Round(all / est, 3) : null,
+                };
+                AddCalibration(o, calibration, notes);
+                o["rules"] = new JsonArray(groups.Select(g => (JsonNode?)g).ToArray());
+                stdout.WriteLine(o.ToJsonString());
                 return 0;
             }
             stdout.WriteLine($"measured / estimated seconds per run (the estimate of a dry run, and at the epochs actually run); measured: CPU seconds for {cpuRuns} runs, wall seconds for {rows.Count - cpuRuns} without them:");
@@ -85,6 +101,36 @@ internal static class CostCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The cached calibration (measured now when there is none), with its warnings written to <paramref name="log"/>:
+    /// every estimate says when the calibration behind it is old or was measured on a busy machine.
+    /// </summary>
+    internal static CostCalibration LoadCalibration(TextWriter log, out IReadOnlyList<string> notes)
+    {
+        var calibration = CostCalibration.LoadOrMeasure(log);
+        notes = calibration.Warnings(DateTime.UtcNow, Environment.ProcessorCount);
+        foreach (string note in notes) log.WriteLine(note);
+        return calibration;
+    }
+
+    /// <summary>A calibration in an estimate's JSON: its values, its file and its warnings (empty when none).</summary>
+    internal static void AddCalibration(JsonObject o, CostCalibration calibration, IReadOnlyList<string> notes)
+    {
+        o["calibration"] = calibration.ToJson();
+        o["calibration_file"] = CostCalibration.CachePath();
+        o["calibration_warnings"] = new JsonArray(notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+    }
+
+    private static string Describe(CostCalibration c)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        string spread = c.Spread is double s ? string.Create(ci, $"{100 * s:F0} %") : "unknown";
+        string load = c.LoadAverage is double l ? l.ToString("F2", ci) : "unknown";
+        return string.Create(ci, $"cost: calibration of {c.Machine}, measured {c.MeasuredUtc}: {c.GflopsPerSecond:F1} GFLOP/s, {1e6 * c.SecondsPerStep:F0} µs per update, " +
+            $"{1e3 * c.SecondsPerRun:F2} ms per run, {1e6 * c.SecondsPerEvalRow:F2} µs per evaluated datum, CLAPP {1e6 * c.ClappSecondsPerStep:F0} µs per update and product factor {c.ClappStepFactor:F2}; " +
+            $"spread of its timings {spread}, load average {load} on {Environment.ProcessorCount} cores; in {CostCalibration.CachePath()}");
     }
 
     private static double Median(IEnumerable<double> xs) => Quantile(xs, 0.5);

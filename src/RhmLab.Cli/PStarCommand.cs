@@ -81,7 +81,7 @@ internal static class PStarCommand
             foreach (var f in a.Fits)
             {
                 fits.AddRow(
-                    ConsoleTables.Cell(f.Rule), ConsoleTables.Cell(f.Family.Length > 0 ? f.Family : "-"), f.Fit.Points.ToString(ci), f.Censored.ToString(ci),
+                    ConsoleTables.Cell(f.Rule), ConsoleTables.Cell(f.FamilyOptions.Length > 0 ? f.FamilyOptions : "-"), f.Fit.Points.ToString(ci), f.Censored.ToString(ci),
                     F(f.Fit.Slope), Interval(f.Fit.SlopeLow, f.Fit.SlopeHigh), Interval(f.BootstrapSlopeLow, f.BootstrapSlopeHigh),
                     F(f.Fit.C), F(f.Fit.COne), F(f.Fit.R2));
             }

@@ -20,9 +20,11 @@ internal static class ReproduceCommand
         var jobs = new Option<int>("--jobs") { Description = "Runs in parallel", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the figures' runs and estimate their cost (core-hours on this machine); run nothing" };
         var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
+        var compact = new Option<bool>("--compact") { Description = "Write compact records (no per-epoch curves; test-error checkpoints kept), as for results kept in the repository" };
+        var fromRecords = new Option<bool>("--from-records") { Description = "Run nothing: draw the figures and write claims.json and report.html from the records already in the folder" };
         var cmd = new Command("reproduce", "Run the preset sweep of a figure of the paper and draw it (resumable)");
         cmd.Arguments.Add(figure);
-        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, PluginOption.Create() }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, fromRecords, compact, PluginOption.Create() }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(figure)!;
@@ -40,38 +42,40 @@ internal static class ReproduceCommand
             DataCommand.CheckWritable(Path.Combine(outDir, "report.html"), "--out");
             int exit = 0;
             var calibration = new Lazy<CostCalibration>(() => CostCalibration.LoadOrMeasure(stdout));
-            foreach (var preset in presets)
+            bool run = !parse.GetValue(fromRecords);
+            foreach (var preset in run ? presets : [])
             {
-                string folder = Path.Combine(outDir, preset.Folder);
-                string plansDir = Path.Combine(folder, "plans");
-                Directory.CreateDirectory(plansDir);
                 stdout.WriteLine($"reproduce {preset.Id} ({sc}): {preset.Claim}");
                 for (int i = 0; i < preset.Plans.Count; i++)
                 {
+                    string folder = Path.Combine(outDir, preset.PlanFolder(i));
+                    string plansDir = Path.Combine(folder, "plans");
+                    Directory.CreateDirectory(plansDir);
                     string planPath = Path.Combine(plansDir, $"{preset.Id}-{i + 1}.json");
                     string text = preset.Plans[i].ToJsonString(new JsonSerializerOptions { WriteIndented = true });
                     AtomicFile.WriteAllText(planPath, text);
                     var plan = SweepPlan.Parse(text, planPath);
                     int code = new SweepCommand.SweepSession(stdout, stderr, json: false)
-                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
+                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, Compact = parse.GetValue(compact), EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
                     if (code != 0) exit = code;
                     if (code >= 128) return code;
                 }
-                foreach (var path in Reproduction.Draw(preset, folder, outDir, stderr)) stdout.WriteLine($"  wrote {path}");
             }
-            // Every figure with runs in this folder gets its section and verdict, including those reproduced before;
-            // the records are read once, and each figure takes those under its own folder.
-            // The report and the verdicts count only the figures' own runs, never other records kept under the folder.
-            var figureFolders = Reproduction.Figures.Select(f => Path.GetFullPath(Path.Combine(outDir, Reproduction.Preset(f, sc).Folder)) + Path.DirectorySeparatorChar).Distinct().ToList();
+            // Every figure with runs in its folders gets its drawings, section and verdict, including those reproduced
+            // before; the records are read once, and each figure takes those under its own folders. The report counts
+            // only the figures' own runs, never other records kept under the results folder.
             var all = RecordReader.Read(outDir, stderr);
-            var set = all with { Records = all.Records.Where(r => figureFolders.Any(f => Path.GetFullPath(r.Path).StartsWith(f, StringComparison.Ordinal))).ToList() };
+            var allPresets = Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)).ToList();
+            var own = allPresets.SelectMany(p => p.RecordsIn(outDir, all.Records)).Distinct().ToList();
+            var set = all with { Records = own };
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
-            foreach (var preset in Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)))
+            foreach (var preset in allPresets)
             {
-                string folder = Path.GetFullPath(Path.Combine(outDir, preset.Folder)) + Path.DirectorySeparatorChar;
-                var records = set.Records.Where(r => Path.GetFullPath(r.Path).StartsWith(folder, StringComparison.Ordinal)).ToList();
+                var records = preset.RecordsIn(outDir, own);
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
+                if (presets.Any(p => p.Id == preset.Id))
+                    foreach (var path in Reproduction.Draw(preset, records, outDir)) stdout.WriteLine($"  wrote {path}");
                 var (section, figureVerdicts) = Reproduction.Section(preset, records);
                 sections.Add(section);
                 verdicts.AddRange(figureVerdicts);
@@ -99,7 +103,7 @@ internal static class ReproduceCommand
     /// </summary>
     private static int DryRun(TextWriter stdout, TextWriter stderr, IReadOnlyList<FigurePreset> presets, string scale, string outDir, bool asJson)
     {
-        var calibration = CostCalibration.LoadOrMeasure(asJson ? stderr : stdout);
+        var calibration = CostCommand.LoadCalibration(asJson ? stderr : stdout, out var calibrationNotes);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var figures = new JsonArray();
         int runs = 0, done = 0;
@@ -107,15 +111,14 @@ internal static class ReproduceCommand
         var ci = System.Globalization.CultureInfo.InvariantCulture;
         foreach (var preset in presets)
         {
-            string folder = Path.Combine(outDir, preset.Folder);
             var plans = new JsonArray();
             int figRuns = 0;
             double figHours = 0;
             for (int i = 0; i < preset.Plans.Count; i++)
             {
                 var plan = SweepPlan.Parse(preset.Plans[i].ToJsonString(), $"{preset.Id} plan {i + 1}");
-                var estimate = PlanEstimate.Of(plan, calibration, folder);
-                var fresh = estimate.Runs.Where(r => seen.Add(preset.Folder + "/" + r.Point.Hash)).ToList();
+                var estimate = PlanEstimate.Of(plan, calibration, Path.Combine(outDir, preset.PlanFolder(i)));
+                var fresh = estimate.Runs.Where(r => seen.Add(preset.PlanFolder(i) + "/" + r.Point.Hash)).ToList();
                 double h = fresh.Sum(r => r.Cost.Seconds) / 3600, l = fresh.Where(r => !r.Done).Sum(r => r.Cost.Seconds) / 3600;
                 plans.Add(new JsonObject
                 {
@@ -134,11 +137,14 @@ internal static class ReproduceCommand
         }
         if (asJson)
         {
-            stdout.WriteLine(new JsonObject
+            var o = new JsonObject
             {
                 ["scale"] = scale, ["runs"] = runs, ["runs_done"] = done, ["estimated_core_hours"] = hours,
-                ["remaining_core_hours"] = left, ["calibration"] = calibration.ToJson(), ["figures"] = figures,
-            }.ToJsonString());
+                ["remaining_core_hours"] = left,
+            };
+            CostCommand.AddCalibration(o, calibration, calibrationNotes);
+            o["figures"] = figures;
+            stdout.WriteLine(o.ToJsonString());
         }
         else
         {

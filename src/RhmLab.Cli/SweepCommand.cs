@@ -21,7 +21,7 @@ internal static class SweepCommand
         var jobs = new Option<int>("--jobs") { Description = "Runs executed at once (each on one thread)", DefaultValueFactory = _ => 1 };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i of n (i/n, 1 <= i <= n): the points with index mod n = i-1" };
         var json = new Option<bool>("--json") { Description = "Print one JSON summary on stdout (progress goes to stderr)" };
-        var staleAfter = new Option<double>("--stale-after") { Description = "Seconds after which a claim without heartbeat is taken over", DefaultValueFactory = _ => 600 };
+        var staleAfter = new Option<double>("--stale-after") { Description = "Seconds after which a lock without heartbeat is taken over", DefaultValueFactory = _ => 600 };
         var noWait = new Option<bool>("--no-wait") { Description = "Do not wait for runs that other processes are executing" };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the runs and their state; run nothing" };
         var compact = new Option<bool>("--compact") { Description = "Write compact run records (no learning curves, no indentation), e.g. for results kept in a repository" };
@@ -67,8 +67,9 @@ internal static class SweepCommand
 
     private static int DryRun(TextWriter w, TextWriter log, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
     {
-        var estimate = PlanEstimate.Of(plan, CostCalibration.LoadOrMeasure(log), outDir, shard);
-        if (plan.Search != null) return SearchDryRun(w, plan, shard, outDir, asJson, estimate);
+        var calibration = CostCommand.LoadCalibration(log, out var calibrationNotes);
+        var estimate = PlanEstimate.Of(plan, calibration, outDir, shard);
+        if (plan.Search != null) return SearchDryRun(w, plan, shard, outDir, asJson, estimate, (calibration, calibrationNotes));
         var rows = new JsonArray();
         var seconds = estimate.Runs.ToDictionary(r => r.Point.Hash, r => r.Cost.Seconds, StringComparer.Ordinal);
         foreach (var p in plan.PointsOf(shard))
@@ -76,21 +77,22 @@ internal static class SweepCommand
             string dir = SweepStore.RunDir(outDir, p.Hash);
             string state = SweepStore.TryReadResult(dir, p.Hash, out string? problem) != null ? "done"
                 : problem != null ? "invalid"
-                : File.Exists(Path.Combine(dir, RunClaim.FileName)) ? "claimed"
+                : File.Exists(Path.Combine(dir, RunLock.FileName)) ? "claimed"
                 : File.Exists(Path.Combine(dir, SweepStore.ErrorFile)) ? "failed" : "todo";
             rows.Add(new JsonObject { ["index"] = p.Index, ["hash"] = p.Hash, ["state"] = state, ["point"] = p.Values.DeepClone(), ["estimated_seconds"] = Math.Round(seconds[p.Hash], 2) });
             if (!asJson) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Index,5} {p.Hash} {state,-7} {seconds[p.Hash],8:F1}s {p.Label}"));
         }
-        return FinishDryRun(w, asJson, plan, estimate, "run_list", rows,
+        return FinishDryRun(w, asJson, plan, estimate, (calibration, calibrationNotes), "run_list", rows,
             $"sweep: {rows.Count} runs{(shard is null ? "" : $" in shard {shard} of {plan.Points.Count} points")}; nothing was run (--dry-run)");
     }
 
     /// <summary>A dry run's closing: the JSON object (estimate, plan size and the listed rows) or the summary lines.</summary>
-    private static int FinishDryRun(TextWriter w, bool asJson, SweepPlan plan, PlanEstimate estimate, string listKey, JsonArray rows, string summary)
+    private static int FinishDryRun(TextWriter w, bool asJson, SweepPlan plan, PlanEstimate estimate, (CostCalibration Value, IReadOnlyList<string> Notes) calibration, string listKey, JsonArray rows, string summary)
     {
         if (asJson)
         {
             var o = EstimateJson(estimate);
+            CostCommand.AddCalibration(o, calibration.Value, calibration.Notes);
             o["plan_points"] = plan.Points.Count;
             o[listKey] = rows;
             w.WriteLine(o.ToJsonString());
@@ -117,7 +119,7 @@ internal static class SweepCommand
         $"estimate: {e.Runs.Count} {(e.Search ? "expected " : "")}runs, {e.CoreHours:F2} core-hours ({e.RemainingCoreHours:F2} left, {e.Runs.Count(r => r.Done)} runs done); docs/COST.md says how it is made and how close it comes");
 
     /// <summary>A search plan's dry run: each configuration's finished sizes, seed-mean errors and next step.</summary>
-    private static int SearchDryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson, PlanEstimate estimate)
+    private static int SearchDryRun(TextWriter w, SweepPlan plan, SweepShard? shard, string outDir, bool asJson, PlanEstimate estimate, (CostCalibration Value, IReadOnlyList<string> Notes) calibration)
     {
         var search = plan.Search!;
         var rows = new JsonArray();
@@ -138,7 +140,7 @@ internal static class SweepCommand
                 w.WriteLine($"{unit.Index,5} {step.Status,-13} next={(step.Next?.ToString(CultureInfo.InvariantCulture) ?? "-"),-7} {unit.Label} [{levels}]");
             }
         }
-        return FinishDryRun(w, asJson, plan, estimate, "configurations", rows,
+        return FinishDryRun(w, asJson, plan, estimate, calibration, "configurations", rows,
             $"sweep: P* search of {rows.Count} configurations (threshold {search.Threshold.ToString(CultureInfo.InvariantCulture)} of chance, {search.Measure}); nothing was run (--dry-run)");
     }
 
@@ -176,10 +178,10 @@ internal static class SweepCommand
             int signal = 0;
             void OnSignal(PosixSignalContext ctx)
             {
-                // The first signal stops the sweep cleanly (claims released); a second one ends the process at once.
+                // The first signal stops the sweep cleanly (locks released); a second one ends the process at once.
                 if (Interlocked.CompareExchange(ref signal, (int)ctx.Signal, 0) != 0) return;
                 ctx.Cancel = true;
-                _notes.Enqueue($"sweep: {(ctx.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "interrupt")}: stopping; running runs are abandoned and their claims released");
+                _notes.Enqueue($"sweep: {(ctx.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "interrupt")}: stopping; running runs are abandoned and their locks released");
                 cts.Cancel();
             }
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -241,7 +243,7 @@ internal static class SweepCommand
                     _notes.Enqueue($"sweep: run {who} {e.Detail}");
                     break;
                 case SweepRunState.TakenOver:
-                    _notes.Enqueue($"sweep: run {who}: took over an abandoned claim ({e.Detail})");
+                    _notes.Enqueue($"sweep: run {who}: took over an abandoned lock ({e.Detail})");
                     break;
                 case SweepRunState.Invalid:
                     _notes.Enqueue($"sweep: warning: {e.Detail}");

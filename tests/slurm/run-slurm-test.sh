@@ -4,7 +4,7 @@
 # apt when missing. The config lives in a private folder (SLURM_CONF), so /etc/slurm is not touched.
 #   1. A 6-run plan as an array of 3 tasks: every run gets its result.json, each executed once.
 #   2. A plan of slower runs as an array of 2: task 1 is cancelled with scancel while its second run executes; the
-#      sweep must release that run's claim; the whole array is submitted again, and then every run is finished,
+#      sweep must release that run's lock; the whole array is submitted again, and then every run is finished,
 #      no finished run was executed again (attempts.log and unchanged result.json), and a final local
 #      `rhmlab sweep` finds nothing left to do.
 # Ends with one line: "slurm test: PASSED (...)", "slurm test: FAILED: ..." (exit 1) or
@@ -45,6 +45,8 @@ rhmlab() { "$dotnet_host" "$dll" "$@"; }
 
 D="$(mktemp -d /tmp/rhmlab-slurm.XXXXXX)"
 export SLURM_CONF="$D/slurm.conf"
+# Sweeps calibrate the cost model into the cache: the test's own folder, never the user's ~/.cache.
+export RHMLAB_CACHE="$D/cache"
 started_munged=0
 daemon_pids=()
 
@@ -217,7 +219,7 @@ done
 scancel "${J2}_1" || fail "scancel ${J2}_1 failed"
 wait_job "$J2" 90
 [ -f "$second/result.json" ] && fail "the cancelled run has a result (the cancel came too late)"
-[ -f "$second/claim" ] && fail "the cancelled run's claim was not released on SIGTERM"
+[ -f "$second/claim" ] && fail "the cancelled run's lock was not released on SIGTERM"
 grep -q " cancelled " "$second/attempts.log" || fail "the cancelled run's attempts.log has no 'cancelled' line"
 declare -A before
 for r in "$D"/res2/runs/*/; do

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using RhmLab.Analysis.Figures;
+using RhmLab.IO;
 
 namespace RhmLab.Analysis;
 
@@ -156,7 +157,7 @@ public static class HtmlReport
               .Append("<th>95 % (t)</th><th>95 % (bootstrap)</th><th>C</th><th>C at slope 1</th><th>R²</th></tr>\n");
             foreach (var f in a.Fits)
             {
-                sb.Append("<tr><td>").Append(H(f.Rule)).Append("</td><td>").Append(H(f.Family)).Append("</td>")
+                sb.Append("<tr><td>").Append(H(f.Rule)).Append("</td><td>").Append(H(f.FamilyOptions)).Append("</td>")
                   .Append("<td class=\"n\">").Append(f.Fit.Points.ToString(ci)).Append("</td>")
                   .Append("<td class=\"n\">").Append(f.Censored.ToString(ci)).Append("</td>")
                   .Append(Num(f.Fit.Slope))

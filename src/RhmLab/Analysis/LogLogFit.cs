@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using RhmLab.IO;
 
 namespace RhmLab.Analysis;
 

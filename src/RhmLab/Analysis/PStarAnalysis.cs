@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using RhmLab.IO;
 
 namespace RhmLab.Analysis;
 
@@ -53,7 +54,7 @@ public sealed class PStarAnalysis
                 $"{g.Group.Label}: its runs read {g.ExtraDataRead} data outside their training sets and BP's ({g.Bp!.Label}) {groups.First(b => ReferenceEquals(b.Group, g.Bp)).ExtraDataRead}: P*/P*_BP compares rules given different data (marked !)"));
         var fits = groups.GroupBy(r => r.Group.FamilyKey, StringComparer.Ordinal)
             .Select(f => FitFamily(f.ToList()))
-            .OrderBy(f => f.Rule, StringComparer.Ordinal).ThenBy(f => f.Family, StringComparer.Ordinal).ToList();
+            .OrderBy(f => f.Rule, StringComparer.Ordinal).ThenBy(f => f.FamilyOptions, StringComparer.Ordinal).ToList();
         return new PStarAnalysis { Options = options, Groups = groups, Fits = fits, Notes = notes };
     }
 
@@ -126,7 +127,7 @@ public sealed class PStarAnalysis
         return new PStarFitResult
         {
             Rule = first.Rule,
-            Family = string.Join(' ', first.Distinct.Select(kv => $"{kv.Key}={kv.Value}")),
+            FamilyOptions = string.Join(' ', first.Distinct.Select(kv => $"{kv.Key}={kv.Value}")),
             Members = members.OrderBy(m => m.Group.DStar).ToList(),
             Points = points,
             Censored = members.Count - points.Count,
@@ -181,7 +182,7 @@ public sealed class PStarAnalysis
         {
             var o = f.Fit.ToJson();
             o["rule"] = f.Rule;
-            o["family"] = f.Family;
+            o["family"] = f.FamilyOptions;
             o["censored_configurations"] = f.Censored;
             o["slope_ci95_bootstrap"] = new JsonArray(Json.Num(f.BootstrapSlopeLow), Json.Num(f.BootstrapSlopeHigh));
             o["bootstrap_replicates_used"] = f.BootstrapUsed;

@@ -48,8 +48,11 @@ public sealed class PStarFitResult
 {
     /// <summary>Rule.</summary>
     public required string Rule { get; init; }
-    /// <summary>The family's training options that tell it from the rule's other families ("" when it has one).</summary>
-    public required string Family { get; init; }
+    /// <summary>
+    /// The training options that tell this family from the rule's other families, as text ("" when the rule has one
+    /// family): with <see cref="Rule"/>, the family.
+    /// </summary>
+    public required string FamilyOptions { get; init; }
     /// <summary>Every configuration of the family, ordered by D*.</summary>
     public required IReadOnlyList<PStarGroupResult> Members { get; init; }
     /// <summary>Configurations with an uncensored P* (the fitted points).</summary>

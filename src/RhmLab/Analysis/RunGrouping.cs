@@ -31,6 +31,11 @@ public static class RunGrouping
     public static SortedDictionary<string, string> OptionsOf(RunRecord r)
     {
         var d = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        // An option a record does not name ran at its default (options are added with defaults that keep the old
+        // behaviour, as for run hashes): older records are read with today's defaults, so that adding an option
+        // neither splits their groups from newer ones nor names it in labels.
+        foreach (var (k, v) in Defaults.Value)
+            if (!IsIgnored(k)) d[k] = v;
         foreach (var (k, v) in r.Config)
             if (!IsIgnored(k)) d[k] = v?.ToJsonString() ?? "null";
         // The record's own fields win over the config: they are what actually ran (resolved widths, for one).
@@ -43,6 +48,9 @@ public static class RunGrouping
     }
 
     private static string Num(int x) => x.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static readonly Lazy<Dictionary<string, string>> Defaults = new(() =>
+        new Experiments.RunConfig().ToJson().ToDictionary(kv => kv.Key, kv => kv.Value?.ToJsonString() ?? "null", StringComparer.Ordinal));
 
     /// <summary>Groups the records; groups are ordered by rule, then D*, then label.</summary>
     public static IReadOnlyList<RunGroup> Group(IEnumerable<RunRecord> records)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 
 namespace RhmLab.Evaluation;
@@ -131,17 +132,17 @@ public sealed class LogisticProbe : LinearProbe
     {
         int n = Features, nc = Classes;
         int bs = Math.Min(o.BatchSize, rows);
-        var gw = new float[_w.Length];
-        var gb = new float[nc];
-        var m1w = new float[_w.Length];
-        var m2w = new float[_w.Length];
-        var m1b = new float[nc];
-        var m2b = new float[nc];
+        var weights = new Parameter<float>("W", _w, ParameterKind.Weight, 0);
+        var bias = new Parameter<float>("b", _b, ParameterKind.Bias, 0);
+        var gw = weights.Grad;
+        var gb = bias.Grad;
+        Parameter<float>[] parameters = [weights, bias];
+        Optimizer<float> optimizer = o.Optimizer == LogisticOptimizer.Adam
+            ? new Adam<float>(parameters, new WeightDecay(), correction: AdamCorrection.Moments)
+            : new Sgd<float>(parameters, o.Momentum, new WeightDecay());
         var logits = new float[nc];
         var delta = new float[bs * nc];
         var order = new int[rows];
-        float lr = (float)o.LearningRate;
-        long step = 0;
         int epoch = 0;
         double epochLoss = double.NaN;
         bool converged = false;
@@ -174,17 +175,7 @@ public sealed class LogisticProbe : LinearProbe
                         TensorPrimitives.MultiplyAdd(xr, dc, g, g);
                     }
                 }
-                step++;
-                if (o.Optimizer == LogisticOptimizer.Adam)
-                {
-                    Adam(_w, gw, m1w, m2w, lr, step);
-                    Adam(_b, gb, m1b, m2b, lr, step);
-                }
-                else
-                {
-                    Momentum(_w, gw, m1w, lr, (float)o.Momentum);
-                    Momentum(_b, gb, m1b, lr, (float)o.Momentum);
-                }
+                optimizer.Step(o.LearningRate);
             }
             epoch++;
             epochLoss = lossSum / rows;
@@ -218,28 +209,6 @@ public sealed class LogisticProbe : LinearProbe
         double loss = logZ - probs[label];
         for (int c = 0; c < Classes; c++) probs[c] = (float)Math.Exp(probs[c] - logZ);
         return loss;
-    }
-
-    private static void Adam(float[] p, float[] g, float[] m, float[] v, float lr, long step)
-    {
-        const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-        float c1 = 1f / (1f - MathF.Pow(b1, step));
-        float c2 = 1f / (1f - MathF.Pow(b2, step));
-        for (int i = 0; i < p.Length; i++)
-        {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-            p[i] -= lr * (m[i] * c1) / (MathF.Sqrt(v[i] * c2) + eps);
-        }
-    }
-
-    private static void Momentum(float[] p, float[] g, float[] v, float lr, float mu)
-    {
-        for (int i = 0; i < p.Length; i++)
-        {
-            v[i] = mu * v[i] + g[i];
-            p[i] -= lr * v[i];
-        }
     }
 
     /// <inheritdoc />

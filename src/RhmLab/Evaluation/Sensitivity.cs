@@ -4,6 +4,7 @@ using RhmLab.Data;
 using RhmLab.Networks;
 using RhmLab.Options;
 using RhmLab.Rhm;
+using RhmLab.IO;
 
 namespace RhmLab.Evaluation;
 
@@ -177,7 +178,7 @@ public sealed class SensitivityResult
     /// </summary>
     public JsonObject ToJson()
     {
-        static JsonArray M(double[][] m) => new(m.Select(r => (JsonNode?)new JsonArray(r.Select(x => SensitivityJson.Num(x)).ToArray())).ToArray());
+        static JsonArray M(double[][] m) => new(m.Select(r => (JsonNode?)new JsonArray(r.Select(x => Json.Num(x)).ToArray())).ToArray());
         static string Describe(PerturbationOptions p) => string.Join('+',
             p.Nodes switch { NodeSelection.OneNode => "one-node", NodeSelection.OneNodePenultimate => "one-node-penultimate", _ => "all-nodes" },
             p.Draw == ReplacementDraw.ForceChange ? "force-change" : "uniform",
@@ -194,7 +195,7 @@ public sealed class SensitivityResult
             ["layer_names"] = new JsonArray(LayerNames.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["units"] = new JsonArray(Units.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["included_units"] = new JsonArray(IncludedUnits.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
-            ["denominator"] = new JsonArray(Denominator.Select(x => SensitivityJson.Num(x)).ToArray()),
+            ["denominator"] = new JsonArray(Denominator.Select(x => Json.Num(x)).ToArray()),
             ["collapsed"] = new JsonArray(Collapsed.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["reference"] = Reference,
             ["rep"] = Options.Rep == SensitivityRep.Post ? "post" : "pre",
@@ -362,8 +363,3 @@ public static class Sensitivity
     }
 }
 
-/// <summary>JSON numbers of sensitivity tables: null for NaN and infinities, which JSON cannot hold.</summary>
-file static class SensitivityJson
-{
-    public static JsonNode? Num(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
-}

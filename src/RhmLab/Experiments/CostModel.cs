@@ -77,8 +77,8 @@ public static class CostModel
         bool labelled = !run.SelfSupervised && !run.Unsupervised;
         double forward = StepBenchmark.ForwardFlops(layers, classes);
         var rule = run.Definition;
-        // A family the model does not know (a rule registered from outside) is priced like a BP step.
-        double stepFlops = rule.Family switch
+        // An algorithm the model does not know (a rule registered from outside) is priced like a BP step.
+        double stepFlops = rule.Algorithm switch
         {
             "clapp" => ClappFlops(layers, classes, batch, inBatch, rule.EndToEnd),
             "non-contrastive" => NonContrastiveFlops(layers, classes, batch),

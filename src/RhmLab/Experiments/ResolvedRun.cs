@@ -1,6 +1,7 @@
 using System.Numerics;
 using RhmLab.Data;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 using RhmLab.Rules;
 using RhmLab.Training;

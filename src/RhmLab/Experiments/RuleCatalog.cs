@@ -18,7 +18,7 @@ public enum RuleKind
 public sealed class NoRuleOptions;
 
 /// <summary>
-/// One row of the rule catalogue: a learning rule's name, kind, family, a one-line description, the type of its run
+/// One row of the rule catalogue: a learning rule's name, kind, algorithm, a one-line description, the type of its run
 /// options and its factory. Everything that knows about rules (the <c>rule</c> option's choices and help, the
 /// run's defaults and checks, the trainer, the cost model) reads the row, so a new rule is its own file plus one row,
 /// and a rule from outside the library is one <see cref="RuleCatalog.Register"/> call or an <see cref="IRulePlugin"/>
@@ -29,12 +29,12 @@ public sealed class RuleDefinition
     private readonly Func<object> _newOptions;
     private readonly Func<object, ResolvedRun, ILearningRule<float>> _create;
 
-    private RuleDefinition(string name, RuleKind kind, string family, string description, Type optionsType,
+    private RuleDefinition(string name, RuleKind kind, string algorithm, string description, Type optionsType,
         Func<object> newOptions, Func<object, ResolvedRun, ILearningRule<float>> create, bool endToEnd)
     {
         Name = name;
         Kind = kind;
-        Family = family;
+        Algorithm = algorithm;
         Description = description;
         OptionsType = optionsType;
         _newOptions = newOptions;
@@ -49,16 +49,16 @@ public sealed class RuleDefinition
     /// </summary>
     /// <param name="name">The name used on the command line, in configs and in records (lower case, digits and '-').</param>
     /// <param name="kind">What it learns from.</param>
-    /// <param name="family">
+    /// <param name="algorithm">
     /// <c>chain</c> (error carried down layer by layer: BP, FA, sign, the masking ablations), <c>dfa</c>, <c>lga</c>,
     /// <c>clapp</c> (the CLAPP objective), <c>non-contrastive</c> (VICReg, LPL), <c>ica</c>, or any other word for a
-    /// rule from outside (the cost model prices an unknown family like a BP step).
+    /// rule from outside (the cost model prices an unknown algorithm like a BP step).
     /// </param>
     /// <param name="description">One line for <c>--help</c> and docs.</param>
     /// <param name="create">Builds the rule (float32, as training runs) from its options and the resolved run.</param>
     /// <param name="endToEnd">Whether its gradient crosses layers (end-to-end self-supervised rules).</param>
     /// <param name="options">The rule's default options, where they are not the type's fresh instance (CLAPP without negatives holds an anti-collapse group).</param>
-    public static RuleDefinition For<TOptions>(string name, RuleKind kind, string family, string description,
+    public static RuleDefinition For<TOptions>(string name, RuleKind kind, string algorithm, string description,
         Func<TOptions, ResolvedRun, ILearningRule<float>> create, bool endToEnd = false, Func<TOptions>? options = null)
         where TOptions : class, new()
     {
@@ -66,7 +66,7 @@ public sealed class RuleDefinition
         // Reading the type's declarations here makes a malformed options type fail at registration, not at a run.
         _ = OptionGroups.FieldsOf(typeof(TOptions));
         Func<TOptions> make = options ?? (() => new TOptions());
-        return new RuleDefinition(name, kind, family, description ?? "", typeof(TOptions), () => make(),
+        return new RuleDefinition(name, kind, algorithm, description ?? "", typeof(TOptions), () => make(),
             (o, run) => create((TOptions)o, run), endToEnd);
     }
 
@@ -74,8 +74,8 @@ public sealed class RuleDefinition
     public string Name { get; }
     /// <summary>What it learns from.</summary>
     public RuleKind Kind { get; }
-    /// <summary>The family (see <see cref="For{TOptions}"/>).</summary>
-    public string Family { get; }
+    /// <summary>The algorithm, which prices its step in the cost model (see <see cref="For{TOptions}"/>).</summary>
+    public string Algorithm { get; }
     /// <summary>One line for <c>--help</c> and docs.</summary>
     public string Description { get; }
     /// <summary>The type of its run options.</summary>
@@ -108,7 +108,7 @@ public sealed class RuleDefinition
     public bool IsBackprop => Name == "bp";
 
     /// <summary>Whether the rule is built on the CLAPP objective.</summary>
-    public bool IsClapp => Family == "clapp";
+    public bool IsClapp => Algorithm == "clapp";
 }
 
 /// <summary>
@@ -208,7 +208,7 @@ public static class RuleCatalog
         ArgumentNullException.ThrowIfNull(rule);
         if (string.IsNullOrEmpty(rule.Name) || !rule.Name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-'))
             throw new ArgumentException($"rule: '{rule.Name}' is not a rule name (lower-case letters, digits and '-')");
-        if (rule.Family == "clapp") throw new ArgumentException($"rule {rule.Name}: the clapp family's pairing is wired into the trainer for its built-in rules only; choose another family");
+        if (rule.Algorithm == "clapp") throw new ArgumentException($"rule {rule.Name}: the clapp algorithm's pairing is wired into the trainer for its built-in rules only; choose another algorithm");
         lock (Gate)
         {
             if (Rows.Any(r => r.Name == rule.Name)) throw new ArgumentException($"rule: '{rule.Name}' is already registered");

@@ -58,16 +58,19 @@ public static class RunExecutor
         double testError = supervised ? trainer.ErrorRate(trainer.Data.Test) : double.NaN;
         double trainError = supervised ? trainer.ErrorRate(trainer.Data.Train) : double.NaN;
         var probe = run.Config.Evaluation;
-        double[] ridge = [];
+        double[] probeErrors = [];
         double inputProbe = double.NaN;
-        double[]? logistic = null;
+        double[]? logisticErrors = null;
         var notes = new List<string>();
         if (probe.Probe != ProbeKind.None && trainer.Data.Test.Count > 0)
         {
-            var (r, input) = ProbeLayers(trainer, run, mm, logisticProbe: false, notes);
-            if (probe.Ridge) { ridge = r; inputProbe = input; }
-            if (probe.Logistic) logistic = ProbeLayers(trainer, run, mm, logisticProbe: true, notes).Errors;
-            if (probe.Probe == ProbeKind.Logistic) { ridge = logistic!; }
+            // The ridge probe is fitted whatever the probe (with probe = logistic only its notes and its refusal of a
+            // singular system remain): records of every earlier version were made so.
+            var (ridgeErrors, ridgeInput) = ProbeLayers(trainer, run, mm, logisticProbe: false, notes);
+            if (probe.Ridge) { probeErrors = ridgeErrors; inputProbe = ridgeInput; }
+            if (probe.Logistic) logisticErrors = ProbeLayers(trainer, run, mm, logisticProbe: true, notes).Errors;
+            // A run whose only probe is logistic records it where analyses read the run's probe (probe_errors).
+            if (probe.Probe == ProbeKind.Logistic) probeErrors = logisticErrors!;
         }
         SensitivityResult? sensitivity = null;
         if (probe.MeasureSensitivity)
@@ -79,7 +82,7 @@ public static class RunExecutor
         {
             Rule = run.Rule, Run = run, Outcome = outcome, Provider = mm.Name,
             NetworkTestError = testError, NetworkTrainError = trainError,
-            ProbeErrors = ridge, InputProbeError = inputProbe, LogisticProbeErrors = probe.Probe == ProbeKind.Both ? logistic : null,
+            ProbeErrors = probeErrors, InputProbeError = inputProbe, LogisticProbeErrors = probe.Probe == ProbeKind.Both ? logisticErrors : null,
             ProbeNotes = notes,
             Sensitivity = sensitivity, Network = trainer.Network, Grammar = trainer.Grammar,
             WallSeconds = sw.Elapsed.TotalSeconds, CpuSeconds = ThreadCpu.Since(cpu0), Provenance = provenance,

@@ -134,12 +134,6 @@ public static class RunOptions
         }
     }
 
-    /// <summary>The unsupervised rules (<see cref="RuleCatalog"/>): they see inputs only and are measured by probes.</summary>
-    public static IReadOnlyList<string> UnsupervisedRules => RuleCatalog.All.Where(r => r.Kind == RuleKind.Unsupervised).Select(r => r.Name).ToArray();
-
-    /// <summary>The self-supervised rules (<see cref="RuleCatalog"/>: trained on pairs; labels only group encodings into objects).</summary>
-    public static IReadOnlyList<string> SelfSupervisedRules => RuleCatalog.All.Where(r => r.Kind == RuleKind.SelfSupervised).Select(r => r.Name).ToArray();
-
     /// <summary>Learning rules known to this process (<see cref="RuleCatalog"/>).</summary>
     public static IReadOnlyList<string> Rules => RuleCatalog.Names;
 

@@ -5,6 +5,7 @@ using RhmLab.Evaluation;
 using RhmLab.Networks;
 using RhmLab.Rhm;
 using RhmLab.Training;
+using RhmLab.IO;
 
 namespace RhmLab.Experiments;
 
@@ -31,13 +32,16 @@ public sealed class RunResult
     public double NetworkTestError { get; init; } = double.NaN;
     /// <summary>The network's own training error at the end.</summary>
     public double NetworkTrainError { get; init; } = double.NaN;
-    /// <summary>Ridge probe test error per layer, index 0 = first hidden layer.</summary>
+    /// <summary>
+    /// Test error per hidden layer (index 0 = first hidden layer) of the run's probe: the ridge probe, or the logistic
+    /// probe when it is the only one asked for (<c>probe = logistic</c>).
+    /// </summary>
     public double[] ProbeErrors { get; init; } = [];
     /// <summary>Ridge probe test error of the raw one-hot input (layer 0).</summary>
     public double InputProbeError { get; init; } = double.NaN;
     /// <summary>Why a probe was not fitted (a layer whose activations blew up); its error is null in the record.</summary>
     public IReadOnlyList<string> ProbeNotes { get; init; } = [];
-    /// <summary>Logistic probe test errors per layer when requested.</summary>
+    /// <summary>Logistic probe test errors per layer when both probes were asked for (with the logistic probe alone, <see cref="ProbeErrors"/>).</summary>
     public double[]? LogisticProbeErrors { get; init; }
     /// <summary>Matrix-product provider name.</summary>
     public required string Provider { get; init; }
@@ -84,13 +88,15 @@ public sealed class RunResult
             ["wall_seconds"] = Round(WallSeconds),
             ["cpu_seconds"] = CpuSeconds is double cpu ? Round(cpu) : null,
             ["train_seconds"] = Round(Outcome.Seconds),
-            ["train_loss"] = Num(last?.TrainLoss ?? double.NaN),
-            ["train_error"] = Num(NetworkTrainError),
-            ["test_error"] = Num(TestError),
-            ["network_test_error"] = Num(NetworkTestError),
+            ["train_loss"] = Json.Num(last?.TrainLoss ?? double.NaN),
+            ["train_error"] = Json.Num(NetworkTrainError),
+            ["test_error"] = Json.Num(TestError),
+            ["network_test_error"] = Json.Num(NetworkTestError),
+            // "ridge" in every record, as every version wrote it, even where probe_errors hold the logistic probe's
+            // errors: config.probe says which probe a run asked for.
             ["probe"] = "ridge",
-            ["probe_errors"] = new JsonArray(ProbeErrors.Select(e => Num(e)).ToArray()),
-            ["input_probe_error"] = Num(InputProbeError),
+            ["probe_errors"] = new JsonArray(ProbeErrors.Select(e => Json.Num(e)).ToArray()),
+            ["input_probe_error"] = Json.Num(InputProbeError),
             ["chance_error"] = r.ChanceError,
             ["threshold_error"] = 0.1 * r.ChanceError,
             ["n_c_m_L"] = r.Rhm.SampleScale,
@@ -109,9 +115,9 @@ public sealed class RunResult
         if (Sensitivity != null) o["sensitivity"] = Sensitivity.ToJson();
         if (ProbeNotes.Count > 0) o["probe_notes"] = new JsonArray(ProbeNotes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         if (LogisticProbeErrors != null)
-            o["logistic_probe_errors"] = new JsonArray(LogisticProbeErrors.Select(e => Num(e)).ToArray());
+            o["logistic_probe_errors"] = new JsonArray(LogisticProbeErrors.Select(e => Json.Num(e)).ToArray());
         if (last != null && last.Components.Count > 0)
-            o["diagnostics"] = new JsonObject(last.Components.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Num(kv.Value))));
+            o["diagnostics"] = new JsonObject(last.Components.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Json.Num(kv.Value))));
         var checkpoints = Outcome.Epochs.Where(e => e.TestError.HasValue).ToList();
         if (!curves && checkpoints.Count > 1)
         {
@@ -139,10 +145,7 @@ public sealed class RunResult
         return o;
     }
 
-    private static JsonArray Array(IEnumerable<double> xs) => new(xs.Select(x => Num(x)).ToArray());
-
-    /// <summary>A JSON number, or null for NaN/infinity (JSON has neither).</summary>
-    internal static JsonNode? Num(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+    private static JsonArray Array(IEnumerable<double> xs) => Json.Nums(xs);
 
     private static double Round(double x) => Math.Round(x, 4);
 

@@ -21,7 +21,7 @@ public sealed record SearchState(SearchUnit Unit, IReadOnlyList<SearchLevel> Lev
 /// <summary>
 /// Runs a plan with <c>"search"</c>: for each configuration (the grid less the seed) it replays the search from the
 /// finished records (<see cref="PStarSearch.Next"/>), runs every seed at the next P through <see cref="SweepRunner"/>
-/// (claims, exactly-once, resumption and storage checks as in any sweep), and repeats until every configuration's
+/// (locks, exactly-once, resumption and storage checks as in any sweep), and repeats until every configuration's
 /// bracket is narrow or censored. All state is in the results folder: a killed search, a second process or another
 /// shard (shards split configurations) continues from what is there, and the runs are ordinary run records.
 /// </summary>

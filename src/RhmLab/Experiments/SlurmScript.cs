@@ -36,7 +36,7 @@ public sealed class SlurmJobOptions
 /// <summary>
 /// Writes a Slurm job-array script whose task i runs <c>rhmlab sweep PLAN --out RESULTS --shard i/N</c>. Every path in
 /// it is absolute, so the job does not depend on the directory it was submitted from, and the task replaces its shell
-/// with rhmlab (<c>exec</c>) so that <c>scancel</c>'s SIGTERM reaches the sweep, which then releases its claims.
+/// with rhmlab (<c>exec</c>) so that <c>scancel</c>'s SIGTERM reaches the sweep, which then releases its locks.
 /// </summary>
 public static partial class SlurmScript
 {
@@ -81,7 +81,7 @@ public static partial class SlurmScript
         // Slurm does not expand quotes in #SBATCH lines, so the log path must not contain spaces to work there.
         sb.Append(ci, $"#SBATCH --output={Path.Combine(o.LogDir, o.JobName + "-%A_%a.out")}\n");
         sb.Append('\n');
-        sb.Append("# Task i of the array runs shard i/N of the plan. Runs are claimed per run, so tasks, reruns and a local\n");
+        sb.Append("# Task i of the array runs shard i/N of the plan. Runs are locked one by one, so tasks, reruns and a local\n");
         sb.Append("# `rhmlab sweep` on the same plan and results folder never execute a finished run again. After the array,\n");
         sb.Append(ci, $"# `rhmlab sweep {Quote(o.PlanPath)} --out {Quote(o.ResultsDir)}` completes whatever is missing.\n");
         sb.Append("set -u\n");

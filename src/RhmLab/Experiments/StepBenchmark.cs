@@ -6,6 +6,7 @@ using RhmLab.Numerics;
 using RhmLab.Rhm;
 using RhmLab.Rules;
 using RhmLab.Training;
+using RhmLab.IO;
 
 namespace RhmLab.Experiments;
 
@@ -132,7 +133,7 @@ public static class StepBenchmark
             ["repeats_steps_per_s"] = new JsonArray(rates.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray()),
             ["steps_timed"] = steps,
             ["seconds_timed"] = seconds,
-            ["final_loss"] = RunResult.Num(lastLoss),
+            ["final_loss"] = Json.Num(lastLoss),
             ["train_size"] = n,
             ["lr"] = lr,
             ["flops_per_step"] = flops,
@@ -283,9 +284,11 @@ public static class StepBenchmark
 
     /// <summary>The baseline's timing protocol: warm up, then <paramref name="repeats"/> timed slices; median rate.</summary>
     /// <remarks>
-    /// With <paramref name="cpuTime"/> the rates are steps per second of this process's CPU time (the slices are
-    /// still timed by the wall clock), so that a busy machine, where the process waits for a core, does not look
-    /// slower: the cost model's calibration wants the work of one core, not the share it got.
+    /// With <paramref name="cpuTime"/> the rates are steps per second of CPU time (the slices are still timed by the
+    /// wall clock), so that a busy machine, where the process waits for a core, does not look slower: the cost model's
+    /// calibration wants the work of one core, not the share it got. The CPU time is the calling thread's where the
+    /// kernel gives it (Linux: to the nanosecond, and without the runtime's other threads, like the records'
+    /// <c>cpu_seconds</c>), else the process's (to the scheduler's tick, 10 ms).
     /// </remarks>
     public static (double Median, double[] Rates, long Steps, double Seconds) Time(Action step, double seconds, int repeats, double warmup, int minSteps = 2, bool cpuTime = false)
     {
@@ -299,7 +302,7 @@ public static class StepBenchmark
         for (int r = 0; r < rates.Length; r++)
         {
             int count = 0;
-            var cpu0 = cpuTime ? Process.GetCurrentProcess().TotalProcessorTime : TimeSpan.Zero;
+            double cpu0 = cpuTime ? CpuSeconds() : 0;
             sw.Restart();
             double el;
             while (true)
@@ -309,7 +312,7 @@ public static class StepBenchmark
                 el = sw.Elapsed.TotalSeconds;
                 if (count >= minSteps && el >= per) break;
             }
-            if (cpuTime) el = Math.Max(1e-9, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
+            if (cpuTime) el = Math.Max(1e-9, CpuSeconds() - cpu0);
             rates[r] = count / el;
             total += count;
             time += el;
@@ -318,4 +321,6 @@ public static class StepBenchmark
         double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
         return (median, rates, total, time);
     }
+
+    private static double CpuSeconds() => ThreadCpu.Seconds() ?? Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 }

@@ -5,9 +5,9 @@ public enum SweepRunState
 {
     /// <summary>A valid result was already there.</summary>
     Skipped,
-    /// <summary>This process claimed it and started it.</summary>
+    /// <summary>This process locked it and started it.</summary>
     Started,
-    /// <summary>It took over an abandoned claim (the detail says why).</summary>
+    /// <summary>It took over an abandoned lock (the detail says why).</summary>
     TakenOver,
     /// <summary>It finished here (possibly diverged: see the detail).</summary>
     Finished,
@@ -15,7 +15,7 @@ public enum SweepRunState
     Failed,
     /// <summary>The sweep was stopped while it ran; it will run again next time.</summary>
     Cancelled,
-    /// <summary>Another live process holds its claim.</summary>
+    /// <summary>Another live process holds its lock.</summary>
     Busy,
     /// <summary>Its result.json exists but is not a valid record (the detail names the file and the problem); it runs again.</summary>
     Invalid,

@@ -1,6 +1,6 @@
 namespace RhmLab.Experiments;
 
-/// <summary>How a sweep runs: where results go, how many runs at once, which shard, and the claim timeouts.</summary>
+/// <summary>How a sweep runs: where results go, how many runs at once, which shard, and the lock timeouts.</summary>
 public sealed class SweepOptions
 {
     /// <summary>Results folder: <c>sweep.json</c> and <c>runs/&lt;hash&gt;/</c>.</summary>
@@ -12,13 +12,13 @@ public sealed class SweepOptions
     /// <summary>The part of the plan to run (null: all of it).</summary>
     public SweepShard? Shard { get; init; }
 
-    /// <summary>A claim whose heartbeat is older than this is abandoned, whatever host wrote it.</summary>
+    /// <summary>A lock whose heartbeat is older than this is abandoned, whatever host wrote it.</summary>
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How often a held claim's heartbeat is rewritten (null: a quarter of <see cref="StaleAfter"/>, at most a minute).</summary>
+    /// <summary>How often a held lock's heartbeat is rewritten (null: a quarter of <see cref="StaleAfter"/>, at most a minute).</summary>
     public TimeSpan? Heartbeat { get; init; }
 
-    /// <summary>How often a run claimed by another process is looked at again.</summary>
+    /// <summary>How often a run locked by another process is looked at again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>

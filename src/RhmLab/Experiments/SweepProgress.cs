@@ -43,7 +43,7 @@ public sealed class SweepProgress
     public int Failed => Volatile.Read(ref _failed);
     /// <summary>Runs executing now in this process.</summary>
     public int Running => Volatile.Read(ref _running);
-    /// <summary>Runs left to another process's claim (only when not waiting for them).</summary>
+    /// <summary>Runs left to another process's lock (only when not waiting for them).</summary>
     public int Elsewhere => Volatile.Read(ref _busy);
     /// <summary>Runs with a result: executed here or skipped.</summary>
     public int Done => Executed + Skipped;

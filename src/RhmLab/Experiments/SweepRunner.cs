@@ -8,7 +8,7 @@ namespace RhmLab.Experiments;
 
 /// <summary>
 /// Executes a plan's runs into a results folder, several at once, skipping finished runs and coordinating with other
-/// processes through per-run claims (<see cref="RunClaim"/>), so any number of sweeps, shards or cluster jobs can
+/// processes through per-run locks (<see cref="RunLock"/>), so any number of sweeps, shards or cluster jobs can
 /// work on one folder and each run is executed once. A run that diverges is a finished run; a run that throws is
 /// recorded in error.json and the sweep goes on. A results folder that cannot be written (full, read-only, gone)
 /// stops the whole sweep: every later run would fail the same way, after computing for nothing.
@@ -42,7 +42,7 @@ public sealed class SweepRunner
     /// <summary>The runs of this sweep, in plan order.</summary>
     public IReadOnlyList<SweepPoint> Points => _points;
 
-    /// <summary>Runs the sweep until every run is settled or <paramref name="cancel"/> fires; claims are always released.</summary>
+    /// <summary>Runs the sweep until every run is settled or <paramref name="cancel"/> fires; locks are always released.</summary>
     public SweepSummary Run(CancellationToken cancel = default)
     {
         _startUtc = DateTime.UtcNow;
@@ -139,19 +139,19 @@ public sealed class SweepRunner
         if (Finished(dir, point)) { Skip(point, dir); return true; }
         if (FailedElsewhere(dir, point)) return true;
         Directory.CreateDirectory(dir);
-        var claim = RunClaim.TryAcquire(dir, _options.StaleAfter, _options.EffectiveHeartbeat, out var holder, out string? takenOver);
-        if (claim is null)
+        var runLock = RunLock.TryAcquire(dir, _options.StaleAfter, _options.EffectiveHeartbeat, out var holder, out string? takenOver);
+        if (runLock is null)
         {
             Emit(point, SweepRunState.Busy, holder is null ? null : $"{holder.Host}:{holder.Pid}");
             return false;
         }
-        using (claim)
+        using (runLock)
         {
-            // It may have been finished between the first look and the claim.
+            // It may have been finished between the first look and the lock.
             if (Finished(dir, point)) { Skip(point, dir); return true; }
             if (FailedElsewhere(dir, point)) return true;
             if (takenOver != null) Emit(point, SweepRunState.TakenOver, takenOver);
-            // Only the claim holder writes in the folder, so temporary files found now were left by a killed writer.
+            // Only the lock holder writes in the folder, so temporary files found now were left by a killed writer.
             foreach (string file in (string[])[SweepStore.ResultFile, SweepStore.ConfigFile, SweepStore.ErrorFile])
                 AtomicFile.DeleteAbandoned(dir, file, WriterGone, _options.StaleAfter);
             SetAsideInvalidResult(dir);
@@ -172,7 +172,7 @@ public sealed class SweepRunner
     /// <summary>
     /// Renames an invalid result.json (one that is there although the run is not finished) to result.json.invalid, so
     /// that it stays for a look while no reader of results takes it for a record, even if the rerun fails. Called
-    /// under the claim, because only then can no other process be writing a valid record at the same moment.
+    /// under the lock, because only then can no other process be writing a valid record at the same moment.
     /// </summary>
     private static void SetAsideInvalidResult(string dir)
     {
@@ -184,11 +184,11 @@ public sealed class SweepRunner
 
     private void Skip(SweepPoint point, string dir)
     {
-        // A process killed after writing the result but before deleting its claim leaves the claim behind; taking it
-        // over and releasing it at once removes it, and a claim of a live process is left alone.
-        if (File.Exists(Path.Combine(dir, RunClaim.FileName)))
+        // A process killed after writing the result but before deleting its lock leaves the lock behind; taking it
+        // over and releasing it at once removes it, and a lock of a live process is left alone.
+        if (File.Exists(Path.Combine(dir, RunLock.FileName)))
         {
-            try { RunClaim.TryAcquire(dir, _options.StaleAfter, _options.EffectiveHeartbeat, out _, out _)?.Dispose(); }
+            try { RunLock.TryAcquire(dir, _options.StaleAfter, _options.EffectiveHeartbeat, out _, out _)?.Dispose(); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         Progress.AddSkipped();
@@ -288,7 +288,7 @@ public sealed class SweepRunner
 
     /// <summary>
     /// The results folder refused a write: the first such failure stops the sweep (runs in progress are abandoned as
-    /// on Ctrl-C and their claims released) and becomes <see cref="SweepSummary.StorageError"/>.
+    /// on Ctrl-C and their locks released) and becomes <see cref="SweepSummary.StorageError"/>.
     /// </summary>
     private void StorageFailed(SweepPoint point, string what, Exception e)
     {

@@ -62,31 +62,34 @@ public sealed unsafe partial class ManagedMatMul : IMatMul
             bool splitN = nTiles >= mTiles;
             int tiles = splitN ? nTiles : mTiles;
             int parts = 2L * m * n * k >= ParallelMinFlops ? Math.Min(Threads, tiles) : 1;
-            if (parts == 1)
-            {
-                Blocked(bk, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-                return;
-            }
-            nint ia = (nint)pa, ib = (nint)pb, ic = (nint)pc;
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-            {
-                int t0 = (int)((long)tiles * part / parts);
-                int t1 = (int)((long)tiles * (part + 1) / parts);
-                T* a0 = (T*)ia, b0 = (T*)ib, c0 = (T*)ic;
-                if (splitN)
-                {
-                    int j0 = t0 * bk.Nr, j1 = Math.Min(n, t1 * bk.Nr);
-                    T* bj = transB ? b0 + (nint)j0 * ldb : b0 + j0;
-                    Blocked(bk, transA, transB, m, j1 - j0, k, alpha, a0, lda, bj, ldb, beta, c0 + j0, ldc);
-                }
-                else
-                {
-                    int i0 = t0 * bk.Mr, i1 = Math.Min(m, t1 * bk.Mr);
-                    T* ai = transA ? a0 + i0 : a0 + (nint)i0 * lda;
-                    Blocked(bk, transA, transB, i1 - i0, n, k, alpha, ai, lda, b0, ldb, beta, c0 + (nint)i0 * ldc, ldc);
-                }
-            });
+            if (parts == 1) Blocked(bk, transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            else Split(bk, parts, tiles, splitN, transA, transB, m, n, k, alpha, (nint)pa, lda, (nint)pb, ldb, beta, (nint)pc, ldc);
         }
+    }
+
+    // Apart from Gemm because the lambda's closure, made on entry to the method that declares what it captures, would
+    // otherwise be allocated by every product, parallel or not.
+    private void Split<T>(Blocking bk, int parts, int tiles, bool splitN, bool transA, bool transB, int m, int n, int k, T alpha,
+        nint ia, int lda, nint ib, int ldb, T beta, nint ic, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int t0 = (int)((long)tiles * part / parts);
+            int t1 = (int)((long)tiles * (part + 1) / parts);
+            T* a0 = (T*)ia, b0 = (T*)ib, c0 = (T*)ic;
+            if (splitN)
+            {
+                int j0 = t0 * bk.Nr, j1 = Math.Min(n, t1 * bk.Nr);
+                T* bj = transB ? b0 + (nint)j0 * ldb : b0 + j0;
+                Blocked(bk, transA, transB, m, j1 - j0, k, alpha, a0, lda, bj, ldb, beta, c0 + j0, ldc);
+            }
+            else
+            {
+                int i0 = t0 * bk.Mr, i1 = Math.Min(m, t1 * bk.Mr);
+                T* ai = transA ? a0 + i0 : a0 + (nint)i0 * lda;
+                Blocked(bk, transA, transB, i1 - i0, n, k, alpha, ai, lda, b0, ldb, beta, c0 + (nint)i0 * ldc, ldc);
+            }
+        });
     }
 
     /// <summary>Register tile (Mr×Nr) and cache blocks (Mc×Kc of A, Kc×Nc of B).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using RhmLab.Analysis;
 using RhmLab.Analysis.Figures;
+using RhmLab.IO;
 
 namespace RhmLab.Paper;
 
@@ -297,11 +298,11 @@ public static class Claims
     // "fails" needs BP as the control on the same RHM, widths and P, and CLAPP seeds that were not cut while learning.
     private static (ClaimVerdict, IEnumerable<RunRecord>) DepthNeeded(FigurePreset preset, IReadOnlyList<RunRecord> records)
     {
-        string criterion = Text($"per RHM (largest P, seed means of the ridge probe of CLAPP networks as deep as the RHM): holds if the raw input's error is at least {FailingFraction}·chance, layer L's at most 0.1·chance, and every layer below L at least twice layer L's error; fails only if CLAPP's layer L stays above {FailingFraction}·chance (or a layer below L is as good as layer L) while BP at the same RHM, widths and P reaches 0.1·chance with its top-layer probe, and every CLAPP seed ran its budget or stopped on a curve no longer falling (by more than {StillFalling} over its last fifth, from its checkpoints); otherwise inconclusive, with the reason");
+        string criterion = Text($"per CLAPP setting (RHM, widths, rep, batch; largest P; seed means of the ridge probe of networks as deep as the RHM), and per RHM its best setting (the paper leaves widths, P and the representation open; every setting is reported): holds if the raw input's error is at least {FailingFraction}·chance, layer L's at most 0.1·chance, and every layer below L at least twice layer L's error; fails only if CLAPP's layer L stays above {FailingFraction}·chance (or a layer below L is as good as layer L) while BP at the same RHM, widths and P reaches 0.1·chance with its top-layer probe, and every CLAPP seed ran its budget or stopped on a curve no longer falling (by more than {StillFalling} over its last fifth, from its checkpoints); otherwise inconclusive, with the reason");
         var numbers = new JsonArray();
-        string verdict = Holds;
-        var reasons = new List<string>();
         var judged = new List<RunRecord>();
+        // Each setting's status and reason; an RHM takes its best setting.
+        var settings = new List<((int, int, int, int) Rhm, string Status, string Reason)>();
         // The one-network reading: networks as deep as their RHM (the separate shallower ones are drawn, not judged).
         var configs = records.Where(r => r.Rule == "clapp" && r.ProbeErrors.Length > 0 && r.ProbeErrors.Length >= r.L)
             .GroupBy(r => (r.Nc, r.M, r.V, r.L, Widths: r.WidthsText, Rep: OptionText(r, "rep"), Batch: OptionText(r, "batch"))).ToList();
@@ -329,25 +330,36 @@ public static class Claims
                 ["cut_while_falling"] = new JsonArray(cut.Select(x => (JsonNode?)x).ToArray()),
                 ["stop_unverifiable"] = new JsonArray(unknown.Select(x => (JsonNode?)x).ToArray()),
             });
+            string status = Holds, why = name + ": as stated";
+            void Set(string s, string text) { status = s; why = text; }
             int top = Math.Min(c.Key.L, layers.Length) - 1;
             double topError = layers[top];
             double bestBelow = top > 0 ? layers[..top].Min() : double.PositiveInfinity;
             if (topError > FailingFraction * chance || bestBelow <= topError)
             {
                 string what = Text($"{name}: layer {top + 1} error {topError:0.###}, best layer below {bestBelow:0.###}");
-                if (bpRuns.Count == 0) { verdict = Worst(verdict, Inconclusive); reasons.Add(what + "; no BP control at this RHM, widths and P"); }
-                else if (!(bpTop <= threshold)) { verdict = Worst(verdict, Inconclusive); reasons.Add(what + Text($"; BP's top layer also stays above the threshold ({bpTop:0.###}): this RHM at this P is hard for both")); }
-                else if (cut.Count > 0) { verdict = Worst(verdict, Inconclusive); reasons.Add(what + $"; seed(s) {string.Join(", ", cut)} stopped while their error was still falling"); }
-                else if (unknown.Count > 0) { verdict = Worst(verdict, Inconclusive); reasons.Add(what + $"; seed(s) {string.Join(", ", unknown)} stopped by a plateau rule without checkpoints to show the curve had flattened"); }
-                else { verdict = Worst(verdict, Fails); reasons.Add(what + Text($"; BP reaches {bpTop:0.###} at the same RHM, widths and P")); }
+                if (bpRuns.Count == 0) Set(Inconclusive, what + "; no BP control at this RHM, widths and P");
+                else if (!(bpTop <= threshold)) Set(Inconclusive, what + Text($"; BP's top layer also stays above the threshold ({bpTop:0.###}): this RHM at this P is hard for both"));
+                else if (cut.Count > 0) Set(Inconclusive, what + $"; seed(s) {string.Join(", ", cut)} stopped while their error was still falling");
+                else if (unknown.Count > 0) Set(Inconclusive, what + $"; seed(s) {string.Join(", ", unknown)} stopped by a plateau rule without checkpoints to show the curve had flattened");
+                else Set(Fails, what + Text($"; BP reaches {bpTop:0.###} at the same RHM, widths and P"));
             }
             else if (input < FailingFraction * chance || topError > threshold || bestBelow < 2 * topError)
-            {
-                verdict = Worst(verdict, Inconclusive);
-                reasons.Add(Text($"{name}: input {input:0.###}, layer {top + 1} {topError:0.###}, best layer below {bestBelow:0.###} (chance {chance:0.###})"));
-            }
+                Set(Inconclusive, Text($"{name}: input {input:0.###}, layer {top + 1} {topError:0.###}, best layer below {bestBelow:0.###} (chance {chance:0.###})"));
+            else why = Text($"{name}: input {input:0.###}, layer {top + 1} {topError:0.###}, best layer below {bestBelow:0.###}");
+            ((JsonObject)numbers[^1]!)["status"] = status;
+            settings.Add(((c.Key.Nc, c.Key.M, c.Key.V, c.Key.L), status, why));
         }
-        if (configs.Count == 0) { verdict = Inconclusive; reasons.Add("no CLAPP runs with probe errors"); }
+        string verdict = configs.Count == 0 ? Inconclusive : Holds;
+        var reasons = new List<string>();
+        if (configs.Count == 0) reasons.Add("no CLAPP runs with probe errors");
+        static int Rank(string s) => s == Holds ? 0 : s == Inconclusive ? 1 : 2;
+        foreach (var rhm in settings.GroupBy(x => x.Rhm))
+        {
+            string best = rhm.MinBy(x => Rank(x.Status)).Status;
+            verdict = Worst(verdict, best);
+            reasons.AddRange(rhm.Select(x => (x.Status == best ? "" : "(not the RHM's verdict) ") + x.Reason));
+        }
         return (new(preset.Id, preset.Claim, verdict, criterion, reasons.Count > 0 ? string.Join("; ", reasons) : "every RHM as stated", new JsonObject { ["configurations"] = numbers }), judged);
     }
 
@@ -414,7 +426,8 @@ public static class Claims
     private static (ClaimVerdict, IEnumerable<RunRecord>) InvarianceAboveLevel(FigurePreset preset, IReadOnlyList<RunRecord> records)
     {
         string criterion = Text($"distance sensitivity S[k][l], seed means, hidden layers k = 1..L and levels l = 1..L; judged are the entries with k ≥ l + 1 (the diagonal and k < l are reported, not judged): holds if at the largest P every judged entry is at most {InvariantLevel}, none is {SensitiveLevel} or more at any P ≥ P*, and their mean falls from the largest P below P* to the smallest P ≥ P* (P* of the same runs' top-layer probe); fails if a judged entry is {SensitiveLevel} or more at some P ≥ P*, or their mean does not fall across P*; inconclusive without runs on both sides of P* or with a judged entry between {InvariantLevel} and {SensitiveLevel} at the largest P");
-        var runs = records.Where(r => r.Sensitivity.Any(t => t.Definition == "sens-distance")).ToList();
+        // The figure is about CLAPP's representations; other rules' tables (BP's, for comparison) are not judged.
+        var runs = records.Where(r => r.Rule == "clapp" && r.Sensitivity.Any(t => t.Definition == "sens-distance")).ToList();
         if (runs.Count == 0) return (new(preset.Id, preset.Claim, Inconclusive, criterion, "no runs with sensitivities", new JsonObject()), []);
         int depth = runs[0].L;
         var curve = SeedCurve.Build(runs, ErrorMeasure.Probe);

@@ -27,6 +27,28 @@ public sealed record FigurePreset(string Id, string Claim, string Folder, IReadO
 {
     /// <summary>quick or paper.</summary>
     public string? Scale { get; init; }
+
+    /// <summary>The results sub-folder of each plan, when the plans do not all run into <see cref="Folder"/>.</summary>
+    public IReadOnlyList<string>? PlanFolders { get; init; }
+
+    /// <summary>
+    /// The results sub-folders whose records the figure is drawn and judged from, when they are not just
+    /// <see cref="Folder"/>: at paper scale the P* figures read the campaign's folders, Fig. 11 its checks too.
+    /// </summary>
+    public IReadOnlyList<string>? RecordFolders { get; init; }
+
+    /// <summary>The results sub-folder plan <paramref name="index"/> runs into.</summary>
+    public string PlanFolder(int index) => PlanFolders is { } f ? f[index] : Folder;
+
+    /// <summary>The results sub-folders the figure reads.</summary>
+    public IReadOnlyList<string> ReadFolders => RecordFolders ?? [Folder];
+
+    /// <summary>The records of <paramref name="all"/> (read under <paramref name="outDir"/>) that lie in the figure's folders.</summary>
+    public IReadOnlyList<RunRecord> RecordsIn(string outDir, IEnumerable<RunRecord> all)
+    {
+        var folders = ReadFolders.Select(f => Path.GetFullPath(Path.Combine(outDir, f)) + Path.DirectorySeparatorChar).ToList();
+        return all.Where(r => folders.Any(f => Path.GetFullPath(r.Path).StartsWith(f, StringComparison.Ordinal))).ToList();
+    }
 }
 
 /// <summary>
@@ -144,7 +166,11 @@ public static class Reproduction
             new("error-vs-p", $"{id}-error-vs-p", new FigureOptions { Rules = rules }),
             new("pstar", $"{id}-pstar", new FigureOptions { Rules = rules }),
         };
-        if (paper) return new FigurePreset(id, claim, "pstar", PaperPStarPlans(id, rule), drawings);
+        if (paper)
+        {
+            var (paperPlans, folders) = PaperPStarPlans(id, rule);
+            return new FigurePreset(id, claim, "L3", paperPlans, drawings) { PlanFolders = folders, RecordFolders = folders.Distinct().ToList() };
+        }
         var plans = new List<JsonObject>();
         foreach (var (nmv, depth) in new[] { (6, 2), (8, 2) })
         {
@@ -167,6 +193,10 @@ public static class Reproduction
             budget["nmv"] = nmv;
             budget["test"] = test;
             plans.Add(Plan($"{id}: {rule} with the campaign's budget, n_c = m = v = {nmv}, L = {depth}", ruleGrid, budget));
+            // The strictly negative-free reading of the claim: no datum's gradient reads another datum of its batch.
+            var strict = (JsonObject)budget.DeepClone();
+            strict["anti-collapse"] = "running-centered";
+            plans.Add(Plan($"{id}: {rule}, strictly negative-free (anti-collapse running-centered), n_c = m = v = {nmv}, L = {depth}", (JsonObject)ruleGrid.DeepClone(), strict));
         }
         return new FigurePreset(id, claim, "pstar", plans, drawings);
     }
@@ -174,50 +204,75 @@ public static class Reproduction
     private static bool SlowLearner(string rule) => rule == "clapp-pos";
 
     /// <summary>
-    /// The paper-scale P* plans (docs/COST.md): per depth, an adaptive search of P* (§4.3's crossing, bracket ratio
-    /// 1.5) instead of the eight-size grid, 5 seeds, BP with an update budget and the self-supervised rule with
-    /// in-batch pairing, probe-stop and an update budget. The search makes the cost a few sizes per configuration,
-    /// and probe-stop ends runs that have converged; both are measured in docs/RESULTS.md. Fig. 4 also searches
-    /// BP's own output, which mostly reuses the same runs.
+    /// The paper-scale P* plans: the data-exact campaign itself (plans/paper/L2-*.json, L3-*.json), so that
+    /// <c>reproduce --scale paper --out results/paper</c> finds its committed records and reruns none of them. Per
+    /// depth, an adaptive search of P* (§4.3's crossing, bracket ratio 1.5) instead of the eight-size grid, 5 seeds, BP
+    /// with an update budget and the self-supervised rule with in-batch pairing, an update budget and, at L = 3,
+    /// objective-stop; the runs of each depth go into its campaign folder (L2, L3). Fig. 4 also searches BP's own
+    /// output, which mostly reuses the same runs; Fig. 10 adds the strictly negative-free variant on a grid
+    /// (folder fig10-strict).
     /// </summary>
-    internal static IReadOnlyList<JsonObject> PaperPStarPlans(string id, string rule)
+    internal static (IReadOnlyList<JsonObject> Plans, IReadOnlyList<string> Folders) PaperPStarPlans(string id, string rule)
     {
         var plans = new List<JsonObject>();
+        var folders = new List<string>();
         var search = new JsonObject { ["measure"] = "probe", ["start-x"] = 1, ["factor"] = 4, ["ratio"] = 1.5 };
         foreach (int depth in new[] { 2, 3 })
         {
-            var nmvs = Arr(6, 8, 10);
-            plans.Add(SearchPlan($"{id}: BP, P* of the top-layer probe, n_c = m = v in 6, 8, 10, L = {depth}",
+            var nmvs = depth == 2 ? Arr(6, 8, 10) : Arr(4, 5, 6, 8);
+            string folder = $"L{depth}", sizes = depth == 2 ? "6, 8, 10" : "4, 5, 6, 8";
+            void Add(JsonObject plan) { plans.Add(plan); folders.Add(folder); }
+            Add(SearchPlan($"{id}: BP, P* of the top-layer probe, n_c = m = v in {sizes}, L = {depth}",
                 new JsonObject { ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
                 new JsonObject { ["rule"] = "bp", ["L"] = depth, ["updates"] = 20000, ["eval-every"] = 0 }, search));
             if (id == "fig4")
             {
                 var network = (JsonObject)search.DeepClone();
                 network["measure"] = "network";
-                plans.Add(SearchPlan($"{id}: BP, P* of its own output, n_c = m = v in 6, 8, 10, L = {depth}",
+                Add(SearchPlan($"{id}: BP, P* of its own output, n_c = m = v in {sizes}, L = {depth}",
                     new JsonObject { ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
                     new JsonObject { ["rule"] = "bp", ["L"] = depth, ["updates"] = 20000, ["eval-every"] = 0 }, network));
             }
-            plans.Add(SearchPlan($"{id}: {rule}, P* of the top-layer probe, n_c = m = v in 6, 8, 10, L = {depth}",
-                new JsonObject { ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
-                SelfSupervisedBudget(rule, depth), search));
+            Add(SearchPlan($"{id}: {rule}, P* of the top-layer probe, n_c = m = v in {sizes}, L = {depth}",
+                new JsonObject { ["rule"] = Arr(rule), ["nmv"] = nmvs.DeepClone(), ["seed"] = Seeds(5) },
+                WithoutRule(SelfSupervisedBudget(rule, depth)), search));
         }
-        return plans;
+        if (id == "fig10")
+        {
+            // No datum's gradient reads another datum of its batch: the strict reading of "without negatives". It is
+            // measured on a grid reaching far past BP's P* (4 and 16 n_c·m^L), since a search would climb to P_max.
+            foreach (var (depth, nmvs, xs) in new[] { (2, Arr(6, 8), Arr(1, 4)), (3, Arr(4, 5), Arr(1, 4, 16)) })
+            {
+                var fixedOptions = SelfSupervisedBudget(rule, depth);
+                fixedOptions["anti-collapse"] = "running-centered";
+                plans.Add(Plan($"{id}: {rule} strictly negative-free (anti-collapse running-centered), L = {depth}",
+                    new JsonObject { ["nmv"] = nmvs, ["train-x"] = xs, ["seed"] = Seeds(5) }, fixedOptions));
+                folders.Add("fig10-strict");
+            }
+        }
+        return (plans, folders);
+    }
+
+    private static JsonObject WithoutRule(JsonObject o)
+    {
+        o.Remove("rule");
+        return o;
     }
 
     /// <summary>
-    /// The paper-scale budget of a self-supervised rule: in-batch pairing and evaluation only at the end; at L = 3
-    /// probe-stop with a floor of 400 epochs (CLAPP's initial plateau) and a window of 20 evaluations, and an update
-    /// budget of 100 000 so that small training sets are not starved; at L = 2, where runs take seconds and P_max
-    /// leaves no room for probe-stop's validation data (n_c = m = v = 6: P_max = 1296), the default 400 epochs with an
-    /// update budget of 10 000.
+    /// The paper-scale budget of a self-supervised rule, data-exact (it reads only the P training data, as BP's
+    /// train-loss stop does; METHODS §1.10): in-batch pairing; at L ≥ 3 objective-stop (the rule's own objective on
+    /// its training data, METHODS §2.5) within an update budget of 100 000 so that small training sets are not
+    /// starved, with test-error checkpoints every 5 000 updates (reported, never used to stop); at L = 2, where runs
+    /// take seconds, the default 400 epochs with an update budget of 10 000 (the objective-stop floor of 20 000 updates
+    /// would exceed it at most P).
     /// </summary>
     internal static JsonObject SelfSupervisedBudget(string rule, int depth) => depth <= 2
         ? new() { ["rule"] = rule, ["L"] = depth, ["clapp-pairing"] = "in-batch", ["eval-every"] = 0, ["updates"] = 10000 }
         : new()
         {
-            ["rule"] = rule, ["L"] = depth, ["clapp-pairing"] = "in-batch", ["eval-every"] = 0, ["probe-stop"] = "on",
-            ["probe-stop-window"] = 20, ["probe-stop-min-epochs"] = 400, ["updates"] = 100000,
+            ["rule"] = rule, ["L"] = depth, ["clapp-pairing"] = "in-batch", ["eval-every"] = 0, ["eval-every-updates"] = 5000,
+            ["objective-stop"] = "on", ["updates"] = 100000,
         };
 
     /// <summary>At paper scale and L ≥ 3, a CLAPP plan's fixed options with <see cref="SelfSupervisedBudget"/> added.</summary>
@@ -247,9 +302,35 @@ public static class Reproduction
         {
             var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
             JsonObject Fixed() => WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth);
-            plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(paper ? 3 : 1) }, Fixed()));
+            plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(paper ? 5 : 1) }, Fixed()));
             plans.Add(Plan($"Fig. 5, separate networks: CLAPP with {string.Join(", ", SeparateDepths(depth, paper))} layer(s), n_c = m = v = {nmv}, L = {depth}",
                 new JsonObject { ["layers"] = Arr(SeparateDepths(depth, paper).Cast<object>().ToArray()), ["seed"] = Seeds(1) }, Fixed()));
+            if (!paper) continue;
+            // The control: BP on the same grammars (a seed fixes the grammar), widths and P, with the campaign's budget.
+            // Without it "CLAPP fails" and "this RHM at this P is hard for every rule" cannot be told apart.
+            JsonObject Bp() => new() { ["rule"] = "bp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test, ["updates"] = 20000, ["eval-every"] = 0 };
+            plans.Add(Plan($"Fig. 5 control: BP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(5) }, Bp()));
+            if (depth != 5) continue;
+            // At L = 5 (narrow networks, minutes a run) the settings the paper leaves open: 16·n_c·m^L, widths 4v² and
+            // 8v², the per-position representation and a larger batch (more in-batch negatives per anchor).
+            var variants = new (string What, Action<JsonObject> Set, bool Bp)[]
+            {
+                ("P = 16 n_c m^L", o => o["train-x"] = 16, true),
+                ("widths 4v^2", o => o["width"] = 4 * nmv * nmv, true),
+                ("rep per-position", o => o["rep"] = "per-position", false),
+                ("batch 512", o => o["batch"] = 512, false),
+                ("widths 8v^2", o => o["width"] = 8 * nmv * nmv, true),
+            };
+            foreach (var (what, set, withBp) in variants)
+            {
+                var clapp = Fixed();
+                set(clapp);
+                plans.Add(Plan($"Fig. 5 setting: CLAPP, {what}, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(5) }, clapp));
+                if (!withBp) continue;
+                var bp = Bp();
+                set(bp);
+                plans.Add(Plan($"Fig. 5 control: BP, {what}, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(5) }, bp));
+            }
         }
         return new FigurePreset("fig5", "Linear decodability of the class is high only once the depth reaches L; the raw input stays near chance (Fig. 5)",
             "fig5", plans,
@@ -290,8 +371,25 @@ public static class Reproduction
         var clapp = Plan($"Fig. 6 reference: CLAPP, n_c = m = v = {nmv}, L = {depth}",
             new JsonObject { ["train-x"] = Arr(kept.Cast<object>().ToArray()), ["seed"] = Seeds(paper ? 3 : 2) },
             new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["test"] = test });
+        var plans = new List<JsonObject> { ica, clapp };
+        if (paper)
+        {
+            // With n_c = m = v the inputs are uniform over all strings and carry no trace of the classes (METHODS
+            // §3.12): ICA can only help a probe read a wide generic representation, which needs P near P_max. At
+            // n_c = m = v = 4, L = 3 (P_max = 65 536) the grid reaches half of P_max, so the claim is judged there; the
+            // n_c = m = v = 8 panel above (P_max ≈ 1.7·10^7) is the paper-scale picture.
+            var small = new RhmParameters(4, 4, 4, 2, 3);
+            var (smallKept, smallTest) = Grid(small, [1, 4, 16, 64, 128]);
+            var xs = Arr(smallKept.Cast<object>().ToArray());
+            plans.Add(Plan("Fig. 6, near P_max: layer-wise reconstruction ICA at constant widths v², 4v², 16v² and growing v²-4v²-16v², n_c = m = v = 4, L = 3",
+                new JsonObject { ["widths"] = Arr(Widths(16, 16, 16), Widths(64, 64, 64), Widths(256, 256, 256), Widths(16, 64, 256)), ["train-x"] = xs, ["seed"] = Seeds(3) },
+                new JsonObject { ["rule"] = "ica", ["ica-overcomplete"] = "rica", ["ica-max-patches"] = 10000, ["nmv"] = 4, ["L"] = 3, ["test"] = smallTest }));
+            plans.Add(Plan("Fig. 6, near P_max, reference: CLAPP, n_c = m = v = 4, L = 3",
+                new JsonObject { ["train-x"] = xs.DeepClone(), ["seed"] = Seeds(3) },
+                new JsonObject { ["rule"] = "clapp", ["nmv"] = 4, ["L"] = 3, ["test"] = smallTest }));
+        }
         return new FigurePreset("fig6", "ICA improves only with many samples and many neurons; CLAPP reaches the threshold at far smaller P (Fig. 6)",
-            "fig6", [ica, clapp], [new Drawing("ica", "fig6-ica", new FigureOptions())]);
+            "fig6", plans, [new Drawing("ica", "fig6-ica", new FigureOptions())]);
     }
 
     private static FigurePreset Fig11(bool paper)
@@ -306,23 +404,24 @@ public static class Reproduction
                 ["rule"] = "clapp", ["nc"] = rhm.Classes, ["m"] = rhm.Synonyms, ["v"] = rhm.Vocabulary, ["L"] = 3, ["test"] = test,
                 ["sensitivity"] = true,
             });
-        return new FigurePreset("fig11", "For P ≥ P*, layer k becomes insensitive to level-l synonym exchanges when k ≥ l (Fig. 11B)",
+        // At paper scale the figure also reads the check above the preset's largest P (docs/RESULTS.md, Fig. 11).
+        return new FigurePreset("fig11", "For P ≥ P*, layer k becomes insensitive to level-l synonym exchanges from k = l + 1 on, more so as P grows past P* (Fig. 11B; the diagonal k = l stays sensitive)",
             "fig11", [plan],
         [
             new Drawing("sensitivity", "fig11-sensitivity-distance", new FigureOptions { Definition = "sens-distance" }),
             new Drawing("sensitivity", "fig11-sensitivity-correlation", new FigureOptions { Definition = "sens-correlation" }),
-        ]);
+        ]) { RecordFolders = paper ? ["fig11", "checks/fig11-largeP"] : null };
     }
 
-    /// <summary>Draws a preset's figures from its results folder into <paramref name="outDir"/> as PNG and SVG.</summary>
-    public static IReadOnlyList<string> Draw(FigurePreset preset, string resultsDir, string outDir, TextWriter? warnings = null)
+    /// <summary>Draws a preset's figures from its records into <paramref name="outDir"/> as PNG and SVG.</summary>
+    public static IReadOnlyList<string> Draw(FigurePreset preset, IReadOnlyList<RunRecord> records, string outDir)
     {
         ArgumentNullException.ThrowIfNull(preset);
-        var set = RecordReader.Read(resultsDir, warnings);
+        ArgumentNullException.ThrowIfNull(records);
         var written = new List<string>();
         foreach (var d in preset.Drawings)
         {
-            var figure = FigureCatalog.Build(d.Figure, set.Records, d.Options);
+            var figure = FigureCatalog.Build(d.Figure, records, d.Options);
             foreach (var ext in new[] { ".png", ".svg" })
             {
                 string path = Path.Combine(outDir, d.File + ext);

@@ -93,6 +93,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     // running-centered: the running means of contexts, targets and negatives, and whether each has been seeded.
     private readonly double[] _running;
     private readonly bool[] _runningSeeded = new bool[3];
+    private ComponentKeys? _keys;
 
     /// <summary>
     /// Creates the objective of a layer with <paramref name="width"/> channels at <paramref name="positions"/>
@@ -164,6 +165,8 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
     public double Evaluate(ReadOnlySpan<T> h, int anchors, ReadOnlySpan<bool> hasPositive, ReadOnlySpan<bool> hasNegative, Span<T> grad, StepStats stats, string prefix)
     {
         ArgumentNullException.ThrowIfNull(stats);
+        if (_keys?.Prefix != prefix) _keys = new ComponentKeys(prefix);
+        var keys = _keys;
         int b = anchors, g = _rowsPerSample, dim = _dim, rows = b * g;
         var rawRows = _view.Rows(h, 3 * b);
         var rawGrad = _view.RowGradient(grad, 3 * b);
@@ -286,7 +289,7 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
                 TensorPrimitives.MultiplyAdd(p.Value, T.CreateTruncating(_ac.WpredDecay), p.Grad, p.Grad);
             }
             loss += 0.5 * _ac.WpredDecay * sq;
-            stats.Components[prefix + "wpred_decay"] = 0.5 * _ac.WpredDecay * sq;
+            stats.Components[keys["wpred_decay"]] = 0.5 * _ac.WpredDecay * sq;
         }
         if (_vicreg != null)
         {
@@ -297,8 +300,8 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             var (v1, c1) = _vicreg.VarianceCovariance(rc, rows, rawGrad[..(rows * dim)], _ac.VarianceWeight * 0.5, _ac.CovarianceWeight);
             var (v2, c2) = _vicreg.VarianceCovariance(rzp, rows, rawGrad.Slice(rows * dim, rows * dim), _ac.VarianceWeight * 0.5, _ac.CovarianceWeight);
             loss += _ac.VarianceWeight * 0.5 * (v1 + v2) + _ac.CovarianceWeight * (c1 + c2);
-            stats.Components[prefix + "variance"] = 0.5 * (v1 + v2);
-            stats.Components[prefix + "covariance"] = c1 + c2;
+            stats.Components[keys["variance"]] = 0.5 * (v1 + v2);
+            stats.Components[keys["covariance"]] = c1 + c2;
         }
 
         _view.Scatter(grad, 3 * b);
@@ -308,11 +311,11 @@ public sealed class ClappObjective<T> where T : unmanaged, IFloatingPointIeee754
             if (usePos[i]) pairs++;
             if (useNeg[i]) negs++;
         }
-        stats.Components[prefix + "pos"] = posLoss / b;
-        stats.Components[prefix + "neg"] = negLoss / b;
-        stats.Components[prefix + "u_pos"] = pairs > 0 ? upSum / pairs : double.NaN;
-        stats.Components[prefix + "u_neg"] = negs > 0 ? unSum / negs : double.NaN;
-        stats.Components[prefix + "active"] = terms > 0 ? (double)active / terms : 0;
+        stats.Components[keys["pos"]] = posLoss / b;
+        stats.Components[keys["neg"]] = negLoss / b;
+        stats.Components[keys["u_pos"]] = pairs > 0 ? upSum / pairs : double.NaN;
+        stats.Components[keys["u_neg"]] = negs > 0 ? unSum / negs : double.NaN;
+        stats.Components[keys["active"]] = terms > 0 ? (double)active / terms : 0;
         return loss;
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 
 namespace RhmLab.Rules;
@@ -15,6 +16,7 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
     private readonly ClappOptions _options;
     private readonly bool _endToEnd;
     private ClappObjective<T>[] _objectives = [];
+    private ComponentKeys[] _keys = [];
     private Parameter<T>[] _own = [];
     private bool[] _hasPos = [], _hasNeg = [];
     private int[] _partner = [], _negative = [];
@@ -61,6 +63,7 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
             .Select(k => new ClappObjective<T>(network.MatMul, _options, network.Layers[k].Width, network.Layers[k].Positions, anchors, init, coins, $"Wpred{k + 1}"))
             .ToArray();
         _objectives = first == 0 ? _objectives : [.. Enumerable.Repeat<ClappObjective<T>>(null!, first), .. _objectives];
+        _keys = ComponentKeys.Layers(network.Depth);
         _own = _objectives.Where(o => o != null).SelectMany(o => o.Retrodictor is null ? new[] { o.Predictor } : [o.Predictor, o.Retrodictor]).ToArray();
         _hasPos = new bool[anchors];
         _hasNeg = new bool[anchors];
@@ -159,7 +162,7 @@ public sealed class ClappRule<T> : SelfSupervisedRule<T> where T : unmanaged, IF
         int units = Net.Layers[k].Units;
         var hasPos = _hasPos.AsSpan(0, anchors);
         var hasNeg = _hasNeg.AsSpan(0, anchors);
-        string prefix = $"layer{k + 1}.";
+        string prefix = _keys[k].Prefix;
         if (!_options.InBatch && _target is null)
             return _objectives[k].Evaluate(pass.Post[k].AsSpan(0, pass.Batch * units), anchors, hasPos, hasNeg, HiddenGrads[k], stats, prefix);
         if (!_options.InBatch)

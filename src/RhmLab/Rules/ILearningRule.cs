@@ -1,6 +1,7 @@
 using System.Numerics;
 using RhmLab.Data;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 
 namespace RhmLab.Rules;
 
@@ -32,7 +33,10 @@ public enum RuleInput
 /// <param name="Seed">Master seed of the run, from which rules derive their own named streams (layer-wise ICA's <c>ica</c>).</param>
 public sealed record RuleContext(int MaxBatch, long FeedbackSeed, Dataset? Train = null, long PairsSeed = 0, long Seed = 0);
 
-/// <summary>Scalars a rule reports for one step, averaged into epoch logs.</summary>
+/// <summary>
+/// Scalars a rule reports for one step, averaged into epoch logs. A rule keeps one and fills it again every step
+/// (<see cref="Reset"/>), so that a step allocates nothing; the trainer reads it before the next step.
+/// </summary>
 public sealed class StepStats
 {
     /// <summary>Mean loss of the batch (the rule's own objective).</summary>
@@ -43,6 +47,33 @@ public sealed class StepStats
 
     /// <summary>Named per-step components (e.g. <c>layer2.pos</c>), averaged per epoch.</summary>
     public Dictionary<string, double> Components { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Empties the stats for the next step, keeping the dictionary's room.</summary>
+    public StepStats Reset()
+    {
+        Loss = 0;
+        Correct = -1;
+        Components.Clear();
+        return this;
+    }
+}
+
+/// <summary>
+/// The component keys of one layer (<c>layer2.pos</c>, …), built once: a step that wrote <c>prefix + name</c> would
+/// make a new string for every key at every step.
+/// </summary>
+public sealed class ComponentKeys(string prefix)
+{
+    private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>The prefix, e.g. <c>layer2.</c>.</summary>
+    public string Prefix { get; } = prefix ?? throw new ArgumentNullException(nameof(prefix));
+
+    /// <summary>The prefix followed by <paramref name="name"/>.</summary>
+    public string this[string name] => _keys.TryGetValue(name, out string? key) ? key : _keys[name] = Prefix + name;
+
+    /// <summary>The keys of hidden layers 1 … <paramref name="depth"/> (<c>layer1.</c>, …).</summary>
+    public static ComponentKeys[] Layers(int depth) => Enumerable.Range(1, depth).Select(k => new ComponentKeys($"layer{k}.")).ToArray();
 }
 
 /// <summary>
@@ -69,7 +100,8 @@ public interface ILearningRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Computes the update of every parameter from a forward pass (labels for <see cref="RuleInput.Labelled"/>
-    /// rules). Self-supervised rules may recompute layers of the pass from detached inputs.
+    /// rules). Self-supervised rules may recompute layers of the pass from detached inputs. The stats returned are
+    /// valid until the next step (the built-in rules return the same object every step).
     /// </summary>
     StepStats Step(ForwardPass<T> pass, ReadOnlySpan<int> labels);
 

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 using RhmLab.Options;
 
@@ -101,6 +102,7 @@ public sealed class LayerwiseIcaRule<T> : ILearningRule<T> where T : unmanaged, 
     private readonly LayerwiseIcaOptions _options;
     private Network<T>? _net;
     private IReadOnlyList<Parameter<T>> _params = [];
+    private readonly StepStats _stats = new();
     private RuleContext _context = new(1, 0);
     private readonly List<IcaLayerFit> _fits = [];
 
@@ -277,8 +279,8 @@ public sealed class LayerwiseIcaRule<T> : ILearningRule<T> where T : unmanaged, 
     /// <inheritdoc />
     public StepStats Step(ForwardPass<T> pass, ReadOnlySpan<int> labels)
     {
-        foreach (var p in _params) Array.Clear(p.Grad);
-        return new StepStats();
+        for (int i = 0; i < _params.Count; i++) Array.Clear(_params[i].Grad);
+        return _stats.Reset();
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System.Numerics;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 
 namespace RhmLab.Rules;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Options;
 
 namespace RhmLab.Rules;
@@ -63,6 +64,7 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
     private readonly RepresentationMode _rep;
     private RepresentationView<T>[] _views = [];
     private VicregTerms<T>[] _terms = [];
+    private ComponentKeys[] _keys = [];
 
     /// <summary>Creates a VICReg rule from its run options.</summary>
     public NonContrastiveRule(string name, VicregOptions options, bool endToEnd)
@@ -97,6 +99,7 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
         base.Attach(network, networkParameters, context);
         _views = network.Layers.Select(l => new RepresentationView<T>(_rep, l.Width, l.Positions, context.MaxBatch)).ToArray();
         _terms = _views.Select(v => new VicregTerms<T>(network.MatMul, v.Dim, context.MaxBatch / 3 * v.RowsPerSample)).ToArray();
+        _keys = ComponentKeys.Layers(network.Depth);
     }
 
     /// <inheritdoc />
@@ -109,7 +112,7 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
         for (int k = _endToEnd ? top : 0; k <= top; k++)
         {
             var l = net.Layers[k];
-            total += LayerLoss(k, pass.Post[k].AsSpan(0, pass.Batch * l.Units), b, HiddenGrads[k], stats, $"layer{k + 1}.");
+            total += LayerLoss(k, pass.Post[k].AsSpan(0, pass.Batch * l.Units), b, HiddenGrads[k], stats, _keys[k]);
             if (!_endToEnd) ApplyLayerUpdate(pass, k);
         }
         if (_endToEnd)
@@ -124,7 +127,7 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
     }
 
     /// <summary>The loss of one layer on its 3B activation rows; writes ∂ℓ/∂h (zero for the negative rows).</summary>
-    private double LayerLoss(int k, ReadOnlySpan<T> h, int b, Span<T> grad, StepStats stats, string prefix)
+    private double LayerLoss(int k, ReadOnlySpan<T> h, int b, Span<T> grad, StepStats stats, ComponentKeys keys)
     {
         var view = _views[k];
         var terms = _terms[k];
@@ -144,9 +147,9 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
             var (v1, c1) = terms.VarianceCovariance(z, rows, dz, varWeight, 1.0);
             var (v2, c2) = terms.VarianceCovariance(zp, rows, dzp, varWeight, 1.0);
             loss = invWeight * inv + varWeight * (v1 + v2) + c1 + c2;
-            stats.Components[prefix + "invariance"] = inv;
-            stats.Components[prefix + "variance"] = 0.5 * (v1 + v2);
-            stats.Components[prefix + "covariance"] = c1 + c2;
+            stats.Components[keys["invariance"]] = inv;
+            stats.Components[keys["variance"]] = 0.5 * (v1 + v2);
+            stats.Components[keys["covariance"]] = c1 + c2;
         }
         else
         {
@@ -157,9 +160,9 @@ public sealed class NonContrastiveRule<T> : SelfSupervisedRule<T> where T : unma
             double dec1 = terms.Decorrelation(z, rows, dz, 5.0);
             double dec2 = terms.Decorrelation(zp, rows, dzp, 5.0);
             loss = pull + 0.5 * (push1 + push2) + 5.0 * (dec1 + dec2);
-            stats.Components[prefix + "pull"] = pull;
-            stats.Components[prefix + "push"] = 0.5 * (push1 + push2);
-            stats.Components[prefix + "decorrelation"] = 0.5 * (dec1 + dec2);
+            stats.Components[keys["pull"]] = pull;
+            stats.Components[keys["push"]] = 0.5 * (push1 + push2);
+            stats.Components[keys["decorrelation"]] = 0.5 * (dec1 + dec2);
         }
         view.Scatter(grad, 3 * b);
         return loss;

@@ -14,6 +14,7 @@ public abstract class SelfSupervisedRule<T> : ILearningRule<T> where T : unmanag
 {
     private Network<T>? _net;
     private IReadOnlyList<Parameter<T>>? _params;
+    private readonly StepStats _stats = new();
 
     /// <inheritdoc />
     public abstract string Name { get; }
@@ -61,8 +62,8 @@ public abstract class SelfSupervisedRule<T> : ILearningRule<T> where T : unmanag
             throw new ArgumentException("a self-supervised batch stacks anchors, positives and negatives (3B rows)");
         if (Input == RuleInput.InBatchPairs && pass.Batch % 2 != 0)
             throw new ArgumentException("an in-batch self-supervised batch stacks data and their positives (2n rows)");
-        var stats = new StepStats();
-        foreach (var p in NetworkParameters) Array.Clear(p.Grad);
+        var stats = _stats.Reset();
+        for (int i = 0; i < NetworkParameters.Count; i++) Array.Clear(NetworkParameters[i].Grad);
         ComputeHiddenGrads(pass, labels, stats);
         return stats;
     }

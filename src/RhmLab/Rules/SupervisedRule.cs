@@ -13,6 +13,7 @@ public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, 
 {
     private Network<T>? _net;
     private IReadOnlyList<Parameter<T>>? _params;
+    private readonly StepStats _stats = new();
 
     /// <summary>Creates a rule with a loss.</summary>
     protected SupervisedRule(LossKind loss) { LossKind = loss; }
@@ -78,7 +79,10 @@ public abstract class SupervisedRule<T> : ILearningRule<T> where T : unmanaged, 
         ComputeDeltas(pass, e);
         for (int k = 0; k < net.Depth; k++)
             net.LayerGradient(pass, k, Deltas[k], ps.Weight(k).Grad, ps.Bias(k).Grad);
-        return new StepStats { Loss = loss, Correct = correct };
+        var stats = _stats.Reset();
+        stats.Loss = loss;
+        stats.Correct = correct;
+        return stats;
     }
 
     /// <summary>Fills <see cref="Deltas"/> for the current batch from the output error e (already ÷ B).</summary>

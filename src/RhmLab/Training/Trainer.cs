@@ -10,8 +10,10 @@ using RhmLab.Rules;
 namespace RhmLab.Training;
 
 /// <summary>
-/// Trains one network with one learning rule on one RHM data split, evaluates it, and returns the run record.
-/// The loop allocates nothing per step: batches, activations and gradients live in buffers made up front.
+/// Trains one network with one learning rule on one RHM data split and evaluates it. <see cref="Train"/> returns the
+/// epoch logs and why training stopped (<see cref="TrainingOutcome"/>); the Experiments layer makes the run record.
+/// A training step allocates nothing (an epoch allocates its log): batches, activations, gradients and the rule's
+/// step statistics live in buffers made up front, which <c>StepAllocationTests</c> checks for every built-in rule.
 /// </summary>
 public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

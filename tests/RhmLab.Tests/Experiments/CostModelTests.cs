@@ -94,31 +94,23 @@ public sealed class CostModelTests
     [Fact]
     public void DryRunsGiveRunsAndCoreHours()
     {
+        // The test run's cache (TestCache) holds a calibration of this machine, so nothing is measured.
         using var tmp = new TempFolder("rhmlab-cost-");
-        string cache = tmp.Path;
-        string? before = Environment.GetEnvironmentVariable("RHMLAB_CACHE");
-        try
-        {
-            Environment.SetEnvironmentVariable("RHMLAB_CACHE", cache);
-            File.WriteAllText(Path.Combine(cache, CostCalibration.FileName), (Unit with { Machine = CostCalibration.CurrentMachine() }).ToJson().ToJsonString());
-            var r = Cli.Cli.Run("reproduce", "fig4", "--scale", "quick", "--dry-run", "--json", "--out", Path.Combine(cache, "results"));
-            Assert.True(r.ExitCode == 0, r.ToString());
-            Assert.DoesNotContain("calibrating", r.Stderr + r.Stdout);
-            var o = (JsonObject)JsonNode.Parse(r.Stdout)!;
-            Assert.Equal(40, (int)o["runs"]!);
-            Assert.True((double)o["estimated_core_hours"]! > 0);
-            Assert.False(Directory.Exists(Path.Combine(cache, "results", "pstar", "runs")));
-            string plan = Path.Combine(cache, "plan.json");
-            File.WriteAllText(plan, """{ "grid": { "seed": [1, 2] }, "fixed": { "nmv": 3, "L": 2, "train": 30, "test": 20, "width": 8, "epochs": 2 } }""");
-            var s = Cli.Cli.Run("sweep", plan, "--out", Path.Combine(cache, "sweep"), "--dry-run", "--json");
-            Assert.True(s.ExitCode == 0, s.ToString());
-            var so = (JsonObject)JsonNode.Parse(s.Stdout)!;
-            Assert.Equal(2, (int)so["runs"]!);
-            Assert.True((double)so["estimated_core_hours"]! > 0);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("RHMLAB_CACHE", before);
-        }
+        var r = Cli.Cli.Run("reproduce", "fig4", "--scale", "quick", "--dry-run", "--json", "--out", Path.Combine(tmp.Path, "results"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("calibrating", r.Stderr + r.Stdout);
+        var o = (JsonObject)JsonNode.Parse(r.Stdout)!;
+        Assert.Equal(40, (int)o["runs"]!);
+        Assert.True((double)o["estimated_core_hours"]! > 0);
+        Assert.Empty((JsonArray)o["calibration_warnings"]!);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "results", "pstar", "runs")));
+        string plan = Path.Combine(tmp.Path, "plan.json");
+        File.WriteAllText(plan, """{ "grid": { "seed": [1, 2] }, "fixed": { "nmv": 3, "L": 2, "train": 30, "test": 20, "width": 8, "epochs": 2 } }""");
+        var s = Cli.Cli.Run("sweep", plan, "--out", Path.Combine(tmp.Path, "sweep"), "--dry-run", "--json");
+        Assert.True(s.ExitCode == 0, s.ToString());
+        var so = (JsonObject)JsonNode.Parse(s.Stdout)!;
+        Assert.Equal(2, (int)so["runs"]!);
+        Assert.True((double)so["estimated_core_hours"]! > 0);
+        Assert.Equal(CostCalibration.CachePath(), (string)so["calibration_file"]!);
     }
 }

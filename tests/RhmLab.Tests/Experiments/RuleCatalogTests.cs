@@ -20,9 +20,9 @@ public sealed class RuleCatalogTests
             ["bp", "fa", "dfa", "sign", "lga", "bp-nomask", "bp-avgmask", "bp-shufmask", "fa-nomask", "fa-avgmask", "fa-shufmask",
              "local-supervised", "clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc", "vicreg", "e2e-vicreg", "lpl", "e2e-lpl", "ica"],
             RuleCatalog.All.Take(21).Select(r => r.Name));
-        Assert.Equal(["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc"], ResolvedRun.ClappRules.Where(n => RuleCatalog.Get(n).Family == "clapp"));
-        Assert.Equal(["ica"], RunOptions.UnsupervisedRules);
-        Assert.Equal(8, RunOptions.SelfSupervisedRules.Count);
+        Assert.Equal(["clapp", "clapp-pos", "e2e-clapp", "e2e-clapp-nc"], ResolvedRun.ClappRules.Where(n => RuleCatalog.Get(n).Algorithm == "clapp"));
+        Assert.Equal(["ica"], RuleCatalog.All.Where(r => r.Kind == RuleKind.Unsupervised).Select(r => r.Name));
+        Assert.Equal(8, RuleCatalog.All.Count(r => r.Kind == RuleKind.SelfSupervised));
         // Every row's factory builds the rule it names, and every option a row reads is a run option.
         foreach (var row in RuleCatalog.All.Take(21))
         {

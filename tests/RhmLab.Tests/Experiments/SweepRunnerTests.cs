@@ -5,7 +5,7 @@ using RhmLab.Experiments;
 namespace RhmLab.Tests.Experiments;
 
 /// <summary>
-/// Sweeps on tiny runs: finished runs are skipped, two sweeps on one folder run each run once, stale claims are taken
+/// Sweeps on tiny runs: finished runs are skipped, two sweeps on one folder run each run once, stale locks are taken
 /// over, diverging and failing runs are recorded and the sweep goes on.
 /// </summary>
 public sealed class SweepRunnerTests : IDisposable
@@ -54,7 +54,7 @@ public sealed class SweepRunnerTests : IDisposable
             Assert.Equal(p.Hash, (string)record["run_hash"]!);
             Assert.NotNull(record["curves"]);
             Assert.True(File.Exists(Path.Combine(RunDir(p), SweepStore.ConfigFile)));
-            Assert.False(File.Exists(Path.Combine(RunDir(p), RunClaim.FileName)));
+            Assert.False(File.Exists(Path.Combine(RunDir(p), RunLock.FileName)));
         }
 
         var second = new Counter();
@@ -129,31 +129,31 @@ public sealed class SweepRunnerTests : IDisposable
     }
 
     [Fact]
-    public void StaleClaimOfADeadProcessIsTakenOver()
+    public void StaleLockOfADeadProcessIsTakenOver()
     {
         var plan = SweepPlanTests.Tiny("\"seed\": [1, 2]");
         var victim = plan.Points[1];
         Directory.CreateDirectory(RunDir(victim));
         int deadPid;
         using (var p = System.Diagnostics.Process.Start("true")) { p!.WaitForExit(); deadPid = p.Id; }
-        File.WriteAllText(Path.Combine(RunDir(victim), RunClaim.FileName),
-            new ClaimInfo(ProcessIdentity.Host, ProcessIdentity.PidNamespace, deadPid, "proc:1", DateTime.UtcNow, "dead").ToJson().ToJsonString());
+        File.WriteAllText(Path.Combine(RunDir(victim), RunLock.FileName),
+            new RunLockInfo(ProcessIdentity.Host, ProcessIdentity.PidNamespace, deadPid, "proc:1", DateTime.UtcNow, "dead").ToJson().ToJsonString());
         var events = new ConcurrentQueue<SweepEvent>();
         var counter = new Counter();
         var s = new SweepRunner(plan, Options(counter, onEvent: events.Enqueue)).Run();
         Assert.Equal(2, s.Executed);
         Assert.Equal(1, counter.Executions[victim.Hash]);
         Assert.Contains(events, e => e.State == SweepRunState.TakenOver && e.Point.Hash == victim.Hash);
-        Assert.False(File.Exists(Path.Combine(RunDir(victim), RunClaim.FileName)));
+        Assert.False(File.Exists(Path.Combine(RunDir(victim), RunLock.FileName)));
     }
 
     [Fact]
-    public void LiveClaimIsLeftElsewhereOrWaitedFor()
+    public void LiveLockIsLeftElsewhereOrWaitedFor()
     {
         var plan = SweepPlanTests.Tiny("\"seed\": [1, 2]");
         var held = plan.Points[0];
         Directory.CreateDirectory(RunDir(held));
-        var claim = RunClaim.TryAcquire(RunDir(held), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1), out _, out _)!;
+        var runLock = RunLock.TryAcquire(RunDir(held), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1), out _, out _)!;
         var counter = new Counter();
         var noWait = new SweepOptions { OutDir = _out, Execute = counter.Execute, WaitForOthers = false };
         var s = new SweepRunner(plan, noWait).Run();
@@ -171,7 +171,7 @@ public sealed class SweepRunnerTests : IDisposable
         var t = new Thread(() => waited = new SweepRunner(plan, waiting).Run());
         t.Start();
         Assert.True(busySeen.Wait(TimeSpan.FromSeconds(30)));
-        claim.Release();
+        runLock.Release();
         t.Join();
         Assert.Equal((1, 1, 0), (waited!.Executed, waited.Skipped, waited.Elsewhere));
         Assert.Equal(1, counter.Executions[held.Hash]);
@@ -208,7 +208,7 @@ public sealed class SweepRunnerTests : IDisposable
             bool bad = p.Config.Evaluation.RidgeAlpha == 0;
             Assert.Equal(!bad, SweepStore.TryReadResult(dir, p.Hash) != null);
             Assert.Equal(bad, File.Exists(Path.Combine(dir, SweepStore.ErrorFile)));
-            Assert.False(File.Exists(Path.Combine(dir, RunClaim.FileName)));
+            Assert.False(File.Exists(Path.Combine(dir, RunLock.FileName)));
             if (bad)
             {
                 var error = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepStore.ErrorFile)))!;
@@ -258,7 +258,7 @@ public sealed class SweepRunnerTests : IDisposable
         Assert.True(s.Cancelled);
         Assert.Equal((0, 0, 3), (s.Executed, s.Failed, s.NotRun));
         var dir = RunDir(plan.Points[0]);
-        Assert.False(File.Exists(Path.Combine(dir, RunClaim.FileName)));
+        Assert.False(File.Exists(Path.Combine(dir, RunLock.FileName)));
         Assert.False(File.Exists(Path.Combine(dir, SweepStore.ResultFile)));
         Assert.False(File.Exists(Path.Combine(dir, SweepStore.ErrorFile)));
         Assert.Contains(" cancelled ", File.ReadAllText(Path.Combine(dir, SweepStore.AttemptsFile)));

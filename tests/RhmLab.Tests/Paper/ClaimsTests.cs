@@ -195,6 +195,23 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Fig5JudgesEachRhmByItsBestSettingAndReportsTheOthers()
+    {
+        // At one RHM, the flattened representation learns while the per-position one stays at chance beside a BP that
+        // learns: the paper leaves the representation open, so the RHM holds, and the failing setting is reported.
+        var perPosition = new JsonObject { ["rep"] = "per-position" };
+        var runs = Depth([0.6, 0.3, 0.01], 0.01).Concat(new[] { 1, 2, 3 }.Select(s =>
+            Run("clapp", 4096, s, 0.7, depth: 3, layers: [0.7, 0.7, 0.7], config: (JsonObject)perPosition.DeepClone())));
+        var v = Check("fig5", runs);
+        Assert.Equal("holds", v.Verdict);
+        Assert.Contains("(not the RHM's verdict)", v.Reason);
+        Assert.Contains("rep=per-position", v.Reason);
+        Assert.Equal(2, v.Numbers["configurations"]!.AsArray().Count);
+        // With the per-position setting alone, the same runs fail.
+        Assert.Equal("fails", Check("fig5", runs.Where(r => r.Config.Count > 0 || r.Rule == "bp")).Verdict);
+    }
+
+    [Fact]
     public void CutWhileFallingReadsTheLastFifthOfTheRun()
     {
         Assert.False(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.5, stop: "max-epochs")));

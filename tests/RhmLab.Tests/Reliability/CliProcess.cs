@@ -105,12 +105,12 @@ public sealed class CliProcess : IDisposable
         return true;
     }
 
-    /// <summary>SIGKILL (kill -9): no handler runs, nothing is flushed, claims stay behind.</summary>
+    /// <summary>SIGKILL (kill -9): no handler runs, nothing is flushed, locks stay behind.</summary>
     public void Kill()
     {
         try { _process.Kill(entireProcessTree: false); }
         catch (InvalidOperationException) { }   // already gone
-        // Reaps the child, so that its PID is free and no zombie is mistaken for a live claim holder.
+        // Reaps the child, so that its PID is free and no zombie is mistaken for a live lock holder.
         _process.WaitForExit();
     }
 

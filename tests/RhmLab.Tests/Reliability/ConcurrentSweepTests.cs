@@ -60,7 +60,7 @@ public sealed class ConcurrentSweepTests : IDisposable
                 var record = SweepStore.TryReadResult(dir, hash);
                 Assert.NotNull(record);
                 Assert.Equal(expected, Records.Metrics(record));
-                Assert.False(File.Exists(Path.Combine(dir, RunClaim.FileName)));
+                Assert.False(File.Exists(Path.Combine(dir, RunLock.FileName)));
             }
         }
         _log.WriteLine($"concurrent sweeps: {writers} processes x {rounds} rounds on the {ReliabilityPlan.Runs}-run plan: {executed} runs executed, " +

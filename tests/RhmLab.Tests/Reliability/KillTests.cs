@@ -64,7 +64,7 @@ public sealed class KillTests : IDisposable
                     Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"{where}: the restarted sweep did not finish\n{p.Stdout}");
                     Assert.True(p.ExitCode == 0, $"{where}: exit {p.ExitCode}\n{p.Stdout}\n{p.Stderr}");
                 }
-                takeovers += p.Stdout.Split('\n').Count(l => l.Contains("took over an abandoned claim", StringComparison.Ordinal));
+                takeovers += p.Stdout.Split('\n').Count(l => l.Contains("took over an abandoned lock", StringComparison.Ordinal));
                 CheckVisibleRecords(outDir, seen, where);
                 if (!killed) break;   // the sweep ended by itself: this round is complete
             }
@@ -73,7 +73,7 @@ public sealed class KillTests : IDisposable
             unloggedFinishes += unlogged;
         }
         _log.WriteLine($"kill test: {kills} kills (SIGKILL) in {rounds} rounds of the {ReliabilityPlan.Runs}-run plan, {starts} sweep starts, " +
-            $"{interrupted} runs killed while executing, {takeovers} claims taken over, {unloggedFinishes} finished runs killed before their log line; " +
+            $"{interrupted} runs killed while executing, {takeovers} locks taken over, {unloggedFinishes} finished runs killed before their log line; " +
             $"records lost 0, runs finished twice 0, partial records seen 0; {sw.Elapsed.TotalSeconds:F1} s (seed {seed})");
     }
 
@@ -129,7 +129,7 @@ public sealed class KillTests : IDisposable
 
     /// <summary>
     /// At the end of a round: every run has the reference's metrics, none has two "finished" lines, and nothing is
-    /// left behind (temporary files, claims). Returns how many runs were killed while executing, and how many were
+    /// left behind (temporary files, locks). Returns how many runs were killed while executing, and how many were
     /// killed between their record and its log line.
     /// </summary>
     private static (int Interrupted, int Unlogged) CheckRound(string outDir, Dictionary<string, string> reference, string where)
@@ -153,7 +153,7 @@ public sealed class KillTests : IDisposable
             unlogged += 1 - finished;
         }
         var leftovers = Directory.GetFiles(outDir, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".tmp", StringComparison.Ordinal) || Path.GetFileName(f) == RunClaim.FileName).ToList();
+            .Where(f => f.EndsWith(".tmp", StringComparison.Ordinal) || Path.GetFileName(f) == RunLock.FileName).ToList();
         Assert.True(leftovers.Count == 0, $"{where}: left behind: {string.Join(", ", leftovers)}");
         return (interrupted, unlogged);
     }

@@ -6,7 +6,7 @@ namespace RhmLab.Tests.Reliability;
 
 /// <summary>
 /// What a process killed with SIGKILL leaves in a results folder, and how the next sweep clears it: temporary files
-/// of interrupted writes, an empty claim, and the claim of a run whose record was already written.
+/// of interrupted writes, an empty lock, and the lock of a run whose record was already written.
 /// </summary>
 public sealed class LeftoverTests : IDisposable
 {
@@ -45,15 +45,15 @@ public sealed class LeftoverTests : IDisposable
     }
 
     [Fact]
-    public void EmptyClaimIsTakenOverAfterTheGraceNotTheStaleTimeout()
+    public void EmptyLockIsTakenOverAfterTheGraceNotTheStaleTimeout()
     {
-        // A process killed between creating its claim and writing it leaves an empty file with no PID to check.
-        string claim = Path.Combine(_dir, RunClaim.FileName);
-        File.WriteAllText(claim, "");
+        // A process killed between creating its lock and writing it leaves an empty file with no PID to check.
+        string runLock = Path.Combine(_dir, RunLock.FileName);
+        File.WriteAllText(runLock, "");
         var stale = TimeSpan.FromMinutes(10);
-        Assert.Null(RunClaim.TryAcquire(_dir, stale, TimeSpan.FromMinutes(1), out _, out _));
-        File.SetLastWriteTimeUtc(claim, DateTime.UtcNow - RunClaim.UnreadableGrace - TimeSpan.FromSeconds(5));
-        using var mine = RunClaim.TryAcquire(_dir, stale, TimeSpan.FromMinutes(1), out _, out string? why);
+        Assert.Null(RunLock.TryAcquire(_dir, stale, TimeSpan.FromMinutes(1), out _, out _));
+        File.SetLastWriteTimeUtc(runLock, DateTime.UtcNow - RunLock.UnreadableGrace - TimeSpan.FromSeconds(5));
+        using var mine = RunLock.TryAcquire(_dir, stale, TimeSpan.FromMinutes(1), out _, out string? why);
         Assert.NotNull(mine);
         Assert.Contains("unreadable", why);
     }
@@ -65,10 +65,10 @@ public sealed class LeftoverTests : IDisposable
         string outDir = Path.Combine(_dir, "results");
         new SweepRunner(plan, new SweepOptions { OutDir = outDir }).Run();
         int dead = DeadPid();
-        // Run 0: killed after its record, before deleting its claim. Run 1: killed while writing its record again.
+        // Run 0: killed after its record, before deleting its lock. Run 1: killed while writing its record again.
         string done = SweepStore.RunDir(outDir, plan.Points[0].Hash);
-        File.WriteAllText(Path.Combine(done, RunClaim.FileName),
-            new ClaimInfo(ProcessIdentity.Host, ProcessIdentity.PidNamespace, dead, "proc:1", DateTime.UtcNow, "dead").ToJson().ToJsonString());
+        File.WriteAllText(Path.Combine(done, RunLock.FileName),
+            new RunLockInfo(ProcessIdentity.Host, ProcessIdentity.PidNamespace, dead, "proc:1", DateTime.UtcNow, "dead").ToJson().ToJsonString());
         string redo = SweepStore.RunDir(outDir, plan.Points[1].Hash);
         File.Delete(Path.Combine(redo, SweepStore.ResultFile));
         File.WriteAllText(Path.Combine(redo, AtomicFile.TemporaryName(SweepStore.ResultFile, dead, Environment.MachineName)), "{\"format\":");
@@ -76,7 +76,7 @@ public sealed class LeftoverTests : IDisposable
 
         var s = new SweepRunner(plan, new SweepOptions { OutDir = outDir }).Run();
         Assert.Equal((1, 1), (s.Executed, s.Skipped));
-        Assert.False(File.Exists(Path.Combine(done, RunClaim.FileName)));
+        Assert.False(File.Exists(Path.Combine(done, RunLock.FileName)));
         Assert.Empty(Directory.GetFiles(outDir, "*.tmp", SearchOption.AllDirectories));
         Assert.NotNull(SweepStore.TryReadResult(redo, plan.Points[1].Hash));
     }

@@ -5,7 +5,7 @@ namespace RhmLab.Tests.Reliability;
 
 /// <summary>
 /// A results folder that fills up or refuses writes: the sweep stops at the first refused write with one clear error
-/// line and exit code 2, releases its claims, and leaves every record finished before intact; once the folder works
+/// line and exit code 2, releases its locks, and leaves every record finished before intact; once the folder works
 /// again the same command completes the plan.
 /// </summary>
 [Collection(nameof(AtomicFileHookCollection))]
@@ -39,7 +39,7 @@ public sealed class StorageFaultTests : IDisposable
         return lines[0];
     }
 
-    /// <summary>SHA-256 of every valid record, by hash; fails on any invalid record, temporary file or claim left behind.</summary>
+    /// <summary>SHA-256 of every valid record, by hash; fails on any invalid record, temporary file or lock left behind.</summary>
     private static Dictionary<string, string> CheckFolder(string outDir)
     {
         var shas = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,7 +52,7 @@ public sealed class StorageFaultTests : IDisposable
                 Assert.True(SweepStore.TryReadResult(dir, hash, out string? problem) != null, $"{path}: {problem}");
                 shas[hash] = Records.Sha(path);
             }
-            Assert.False(File.Exists(Path.Combine(dir, RunClaim.FileName)), $"claim left in {dir}");
+            Assert.False(File.Exists(Path.Combine(dir, RunLock.FileName)), $"lock left in {dir}");
         }
         var tmp = Directory.GetFiles(outDir, "*.tmp", SearchOption.AllDirectories);
         Assert.True(tmp.Length == 0, string.Join(", ", tmp));

@@ -1,4 +1,5 @@
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 using RhmLab.Rules;
 using RhmLab.Training;

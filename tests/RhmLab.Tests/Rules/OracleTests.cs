@@ -1,5 +1,6 @@
 using RhmLab.Data;
 using RhmLab.Networks;
+using RhmLab.Numerics;
 using RhmLab.Rhm;
 using RhmLab.Rules;
 using RhmLab.Training;

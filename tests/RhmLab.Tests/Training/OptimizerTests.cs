@@ -1,3 +1,4 @@
+using RhmLab.Numerics;
 using RhmLab.Rules;
 using RhmLab.Training;
 

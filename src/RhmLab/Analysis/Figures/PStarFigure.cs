@@ -41,7 +41,7 @@ public static class PStarFigure
         {
             var color = PlotStyle.ColorOf(series);
             var members = fit.Members;
-            string name = fit.Family.Length > 0 ? $"{fit.Rule} {fit.Family}" : fit.Rule;
+            string name = fit.FamilyOptions.Length > 0 ? $"{fit.Rule} {fit.FamilyOptions}" : fit.Rule;
             if (fit.Points.Count > 0)
             {
                 var px = fit.Points.Select(p => Math.Log10(p.Group.DStar)).ToArray();

@@ -2,9 +2,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace RhmLab.Analysis;
+namespace RhmLab.IO;
 
-/// <summary>JSON helpers for analysis output.</summary>
+/// <summary>JSON helpers shared by every writer of records, tables and reports.</summary>
 internal static class Json
 {
     /// <summary>A JSON number, or null for NaN and infinities (JSON has neither).</summary>

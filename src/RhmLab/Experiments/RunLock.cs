@@ -7,12 +7,12 @@ using System.Text.Json.Nodes;
 namespace RhmLab.Experiments;
 
 /// <summary>
-/// Who holds a claim: host, PID namespace, PID and process start time (so a reused PID is not mistaken for the
-/// original process), a heartbeat the holder refreshes, and a token unique to the claim.
+/// Who holds a lock: host, PID namespace, PID and process start time (so a reused PID is not mistaken for the
+/// original process), a heartbeat the holder refreshes, and a token unique to the lock.
 /// </summary>
-public sealed record ClaimInfo(string Host, string? PidNamespace, int Pid, string? ProcessStart, DateTime HeartbeatUtc, string Token)
+public sealed record RunLockInfo(string Host, string? PidNamespace, int Pid, string? ProcessStart, DateTime HeartbeatUtc, string Token)
 {
-    /// <summary>The claim file's content.</summary>
+    /// <summary>The lock file's content.</summary>
     public JsonObject ToJson() => new()
     {
         ["host"] = Host,
@@ -23,8 +23,8 @@ public sealed record ClaimInfo(string Host, string? PidNamespace, int Pid, strin
         ["token"] = Token,
     };
 
-    /// <summary>Parses claim-file text; null when it is not a complete claim (for example while being written).</summary>
-    public static ClaimInfo? TryParse(string text)
+    /// <summary>Parses lock-file text; null when it is not a complete lock (for example while being written).</summary>
+    public static RunLockInfo? TryParse(string text)
     {
         try
         {
@@ -34,13 +34,13 @@ public sealed record ClaimInfo(string Host, string? PidNamespace, int Pid, strin
             string? beat = (string?)o["heartbeat_utc"];
             if (host is null || token is null || beat is null || o["pid"] is null) return null;
             if (!DateTime.TryParse(beat, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var when)) return null;
-            return new ClaimInfo(host, (string?)o["pid_namespace"], (int)o["pid"]!, (string?)o["process_start"], when.ToUniversalTime(), token);
+            return new RunLockInfo(host, (string?)o["pid_namespace"], (int)o["pid"]!, (string?)o["process_start"], when.ToUniversalTime(), token);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { return null; }
     }
 }
 
-/// <summary>The identity of a process, as recorded in claims, and the check whether a recorded process still lives.</summary>
+/// <summary>The identity of a process, as recorded in locks, and the check whether a recorded process still lives.</summary>
 public static class ProcessIdentity
 {
     /// <summary>This machine's name.</summary>
@@ -89,19 +89,19 @@ public static class ProcessIdentity
     }
 
     /// <summary>
-    /// Whether the process a claim names is known to be gone: only decidable on the same host and PID namespace; a
-    /// claim from elsewhere is never judged dead here (its heartbeat decides).
+    /// Whether the process a lock names is known to be gone: only decidable on the same host and PID namespace; a
+    /// lock from elsewhere is never judged dead here (its heartbeat decides).
     /// </summary>
-    public static bool IsKnownDead(ClaimInfo claim, out string reason)
+    public static bool IsKnownDead(RunLockInfo holder, out string reason)
     {
-        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(holder);
         reason = "";
-        if (claim.Host != Host || claim.PidNamespace != PidNamespace) return false;
-        string? start = StartOf(claim.Pid);
-        if (start is null) { reason = $"process {claim.Pid} on {claim.Host} is gone"; return true; }
-        if (claim.ProcessStart != null && start != claim.ProcessStart)
+        if (holder.Host != Host || holder.PidNamespace != PidNamespace) return false;
+        string? start = StartOf(holder.Pid);
+        if (start is null) { reason = $"process {holder.Pid} on {holder.Host} is gone"; return true; }
+        if (holder.ProcessStart != null && start != holder.ProcessStart)
         {
-            reason = $"PID {claim.Pid} on {claim.Host} now belongs to another process";
+            reason = $"PID {holder.Pid} on {holder.Host} now belongs to another process";
             return true;
         }
         return false;
@@ -116,15 +116,18 @@ public static class ProcessIdentity
 }
 
 /// <summary>
-/// An exclusive claim on a run folder: the file <c>claim</c>, created with <see cref="FileMode.CreateNew"/> so that of
+/// An exclusive lock on a run folder: the file <c>claim</c>, created with <see cref="FileMode.CreateNew"/> so that of
 /// several processes exactly one gets it. The holder keeps the file open and rewrites its heartbeat periodically. A
-/// claim is abandoned when its process is known dead (same host) or its heartbeat is older than the stale timeout (any
-/// host); the next process takes it over: under a short-lived takeover lock it checks that the claim is still the one
-/// it judged abandoned, deletes it, and then competes for a new claim with <see cref="FileMode.CreateNew"/> as usual.
+/// lock is abandoned when its process is known dead (same host) or its heartbeat is older than the stale timeout (any
+/// host); the next process takes it over: under a short-lived takeover lock it checks that the lock is still the one
+/// it judged abandoned, deletes it, and then competes for a new lock with <see cref="FileMode.CreateNew"/> as usual.
 /// </summary>
-public sealed class RunClaim : IDisposable
+public sealed class RunLock : IDisposable
 {
-    /// <summary>File name of the claim inside a run folder.</summary>
+    /// <summary>
+    /// File name of the lock inside a run folder: <c>claim</c>, the name earlier versions gave it, so that a sweep of
+    /// this version and one of an earlier version on the same folder still exclude each other.
+    /// </summary>
     public const string FileName = "claim";
 
     private readonly FileStream _file;
@@ -132,7 +135,7 @@ public sealed class RunClaim : IDisposable
     private readonly Lock _lock = new();
     private bool _released;
 
-    private RunClaim(string path, FileStream file, ClaimInfo info, TimeSpan heartbeat)
+    private RunLock(string path, FileStream file, RunLockInfo info, TimeSpan heartbeat)
     {
         Path = path;
         _file = file;
@@ -140,17 +143,17 @@ public sealed class RunClaim : IDisposable
         _timer = new Timer(_ => Beat(), null, heartbeat, heartbeat);
     }
 
-    /// <summary>The claim file.</summary>
+    /// <summary>The lock file.</summary>
     public string Path { get; }
 
-    /// <summary>The claim as last written.</summary>
-    public ClaimInfo Info { get; private set; }
+    /// <summary>The lock as last written.</summary>
+    public RunLockInfo Info { get; private set; }
 
     /// <summary>
-    /// Claims a run folder, taking over an abandoned claim. Returns null when a live claim holds it; then
+    /// Locks a run folder, taking over an abandoned lock. Returns null when a live lock holds it; then
     /// <paramref name="holder"/> describes the holder.
     /// </summary>
-    public static RunClaim? TryAcquire(string runDir, TimeSpan staleAfter, TimeSpan heartbeat, out ClaimInfo? holder, out string? takenOver)
+    public static RunLock? TryAcquire(string runDir, TimeSpan staleAfter, TimeSpan heartbeat, out RunLockInfo? holder, out string? takenOver)
     {
         ArgumentNullException.ThrowIfNull(runDir);
         if (staleAfter <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(staleAfter), "the stale timeout must be positive");
@@ -158,11 +161,11 @@ public sealed class RunClaim : IDisposable
         string path = System.IO.Path.Combine(runDir, FileName);
         holder = null;
         takenOver = null;
-        bool sawClaim = false;
+        bool sawLock = false;
         // A few rounds: each lost race means another process changed the file, which a fresh look resolves.
         for (int round = 0; round < 8; round++)
         {
-            var mine = new ClaimInfo(ProcessIdentity.Host, ProcessIdentity.PidNamespace, Environment.ProcessId, ProcessIdentity.CurrentStart,
+            var mine = new RunLockInfo(ProcessIdentity.Host, ProcessIdentity.PidNamespace, Environment.ProcessId, ProcessIdentity.CurrentStart,
                 DateTime.UtcNow, Guid.NewGuid().ToString("N"));
             FileStream? fs = null;
             try { fs = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); }
@@ -172,7 +175,7 @@ public sealed class RunClaim : IDisposable
                 try
                 {
                     Write(fs, mine);
-                    return new RunClaim(path, fs, mine, heartbeat);
+                    return new RunLock(path, fs, mine, heartbeat);
                 }
                 catch
                 {
@@ -182,10 +185,10 @@ public sealed class RunClaim : IDisposable
                 }
             }
 
-            // Someone holds (or held) the claim: decide whether it is abandoned.
-            var (seen, mtime) = ReadClaim(path);
+            // Someone holds (or held) the lock: decide whether it is abandoned.
+            var (seen, mtime) = ReadLock(path);
             if (mtime is null) continue;                              // vanished meanwhile: try again
-            sawClaim = true;
+            sawLock = true;
             string? why = Abandoned(seen, mtime.Value, staleAfter);
             if (why is null) { holder = seen; takenOver = null; return null; }
             switch (TakeOver(path, seen, mtime.Value, staleAfter))
@@ -194,56 +197,56 @@ public sealed class RunClaim : IDisposable
                 case Takeover.Busy: Thread.Sleep(Random.Shared.Next(5, 30)); break;   // another process is taking over
             }
         }
-        // Creation failed every time while no claim was there: the folder cannot take files.
-        if (!sawClaim) throw new IOException($"cannot create the claim file '{path}'");
-        (holder, _) = ReadClaim(path);
+        // Creation failed every time while no lock was there: the folder cannot take files.
+        if (!sawLock) throw new IOException($"cannot create the lock file '{path}'");
+        (holder, _) = ReadLock(path);
         takenOver = null;
         return null;
     }
 
-    /// <summary>Reads a claim file: its content (null if incomplete) and modification time (null if missing).</summary>
-    public static (ClaimInfo? Info, DateTime? ModifiedUtc) ReadClaim(string path)
+    /// <summary>Reads a lock file: its content (null if incomplete) and modification time (null if missing).</summary>
+    public static (RunLockInfo? Info, DateTime? ModifiedUtc) ReadLock(string path)
     {
         try
         {
             var mtime = File.GetLastWriteTimeUtc(path);
             string text = File.ReadAllText(path);
-            return (ClaimInfo.TryParse(text), mtime);
+            return (RunLockInfo.TryParse(text), mtime);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return (null, null); }
         catch (IOException) { return (null, DateTime.UtcNow); }
     }
 
-    /// <summary>Why a claim is abandoned, or null when it is live.</summary>
-    public static string? Abandoned(ClaimInfo? claim, DateTime modifiedUtc, TimeSpan staleAfter)
+    /// <summary>Why a lock is abandoned, or null when it is live.</summary>
+    public static string? Abandoned(RunLockInfo? holder, DateTime modifiedUtc, TimeSpan staleAfter)
     {
         var now = DateTime.UtcNow;
-        if (claim is null)
+        if (holder is null)
         {
-            // An unreadable claim is one being written: its holder fills it microseconds after creating it, and every
+            // An unreadable lock is one being written: its holder fills it microseconds after creating it, and every
             // heartbeat touches it. One that stays unreadable for long was left empty or torn by a process killed in
             // between, whose PID is unknown; waiting the full stale timeout for it would stall a restarted sweep.
             var grace = staleAfter < UnreadableGrace ? staleAfter : UnreadableGrace;
-            return now - modifiedUtc > grace ? $"unreadable claim untouched for {(now - modifiedUtc).TotalSeconds:F0} s" : null;
+            return now - modifiedUtc > grace ? $"unreadable lock untouched for {(now - modifiedUtc).TotalSeconds:F0} s" : null;
         }
-        if (ProcessIdentity.IsKnownDead(claim, out string reason)) return reason;
-        var age = now - claim.HeartbeatUtc;
-        if (age > staleAfter) return $"heartbeat of {claim.Host}:{claim.Pid} is {age.TotalSeconds:F0} s old";
+        if (ProcessIdentity.IsKnownDead(holder, out string reason)) return reason;
+        var age = now - holder.HeartbeatUtc;
+        if (age > staleAfter) return $"heartbeat of {holder.Host}:{holder.Pid} is {age.TotalSeconds:F0} s old";
         return null;
     }
 
-    /// <summary>How long an unreadable claim or takeover lock may stay untouched before it is judged abandoned.</summary>
+    /// <summary>How long an unreadable lock or takeover lock may stay untouched before it is judged abandoned.</summary>
     public static readonly TimeSpan UnreadableGrace = TimeSpan.FromSeconds(30);
 
     private enum Takeover { Removed, Changed, Busy }
 
     /// <summary>
-    /// Removes an abandoned claim under the takeover lock <c>claim.lock</c>. The lock makes "check that the claim is
+    /// Removes an abandoned lock under the takeover lock <c>claim.lock</c>. The takeover lock makes "check that the run lock is
     /// still the abandoned one, then delete it" atomic with respect to other takeovers; without it, a process that
-    /// judged the same claim could delete the fresh claim of the process that took over first. Creating the new
-    /// claim still goes through <see cref="FileMode.CreateNew"/>, so a newcomer racing for the empty path is harmless.
+    /// judged the same lock could delete the fresh lock of the process that took over first. Creating the new
+    /// lock still goes through <see cref="FileMode.CreateNew"/>, so a newcomer racing for the empty path is harmless.
     /// </summary>
-    private static Takeover TakeOver(string path, ClaimInfo? seen, DateTime seenMtime, TimeSpan staleAfter)
+    private static Takeover TakeOver(string path, RunLockInfo? seen, DateTime seenMtime, TimeSpan staleAfter)
     {
         string lockPath = path + ".lock";
         FileStream? held = null;
@@ -256,7 +259,7 @@ public sealed class RunClaim : IDisposable
         }
         try
         {
-            var (now, mtime) = ReadClaim(path);
+            var (now, mtime) = ReadLock(path);
             if (mtime is null) return Takeover.Removed;
             bool same = seen != null ? now?.Token == seen.Token : now is null && mtime == seenMtime;
             if (!same) return Takeover.Changed;
@@ -293,7 +296,7 @@ public sealed class RunClaim : IDisposable
         catch (IOException) { TryDelete(aside); }
     }
 
-    private static void Write(FileStream fs, ClaimInfo info)
+    private static void Write(FileStream fs, RunLockInfo info)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(info.ToJson().ToJsonString() + "\n");
         fs.Position = 0;
@@ -318,10 +321,10 @@ public sealed class RunClaim : IDisposable
         }
     }
 
-    /// <summary>Whether the claim file still holds this claim (it does not after another process took it over).</summary>
-    public bool IsHeld() => ReadClaim(Path).Info?.Token == Info.Token;
+    /// <summary>Whether the lock file still holds this lock (it does not after another process took it over).</summary>
+    public bool IsHeld() => ReadLock(Path).Info?.Token == Info.Token;
 
-    /// <summary>Stops the heartbeat and deletes the claim file if it is still this claim.</summary>
+    /// <summary>Stops the heartbeat and deletes the lock file if it is still this lock.</summary>
     public void Release()
     {
         lock (_lock)

@@ -1,9 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using RhmLab.Options;
-using RhmLab.Rules;
 
-namespace RhmLab.Training;
+namespace RhmLab.Numerics;
 
 /// <summary>Weight-decay form (docs/METHODS.md §6 item 4).</summary>
 public enum WeightDecayForm
@@ -65,8 +64,10 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>One step at learning rate <paramref name="lr"/>.</summary>
     public void Step(double lr)
     {
-        foreach (var p in Parameters)
+        // Indexed: enumerating the list through its interface would allocate an enumerator at every step.
+        for (int i = 0; i < Parameters.Count; i++)
         {
+            var p = Parameters[i];
             if (p.Frozen) continue;
             bool decay = Decay.Applies(p);
             if (decay && Decay.Form is WeightDecayForm.L2 or WeightDecayForm.L2MeanPerTensor)
@@ -127,18 +128,38 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     }
 }
 
+/// <summary>
+/// Where Adam corrects the bias of its moments. The two forms are equal in exact arithmetic and round differently, so
+/// each user keeps the form its recorded results were made with.
+/// </summary>
+public enum AdamCorrection
+{
+    /// <summary>
+    /// On the step: η/(1 − β₁ᵗ) times m over √v/√(1 − β₂ᵗ) + ε, the corrections in float64 (PyTorch's form): the
+    /// trainer's.
+    /// </summary>
+    StepSize,
+    /// <summary>
+    /// On the moments: η·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ) and v̂ = v/(1 − β₂ᵗ), every constant in the parameters'
+    /// precision (Kingma and Ba's Algorithm 1): the logistic probe's.
+    /// </summary>
+    Moments,
+}
+
 /// <summary>Adam with bias correction (β1 = 0.9, β2 = 0.999, ε = 1e-8 by default).</summary>
 public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Dictionary<Parameter<T>, (T[] M, T[] V)> _state = new();
     private readonly double _beta1, _beta2, _eps;
+    private readonly AdamCorrection _correction;
     private readonly Dictionary<Parameter<T>, int> _steps = new();
 
     /// <summary>Creates Adam.</summary>
-    public Adam(IReadOnlyList<Parameter<T>> parameters, WeightDecay decay, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    public Adam(IReadOnlyList<Parameter<T>> parameters, WeightDecay decay, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+        AdamCorrection correction = AdamCorrection.StepSize)
         : base(parameters, decay)
     {
-        _beta1 = beta1; _beta2 = beta2; _eps = eps;
+        _beta1 = beta1; _beta2 = beta2; _eps = eps; _correction = correction;
         foreach (var p in parameters) { _state[p] = (new T[p.Value.Length], new T[p.Value.Length]); _steps[p] = 0; }
     }
 
@@ -147,6 +168,11 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     {
         var (m, v) = _state[p];
         int t = ++_steps[p];
+        if (_correction == AdamCorrection.Moments)
+        {
+            UpdateMoments(p.Value, p.Grad, m, v, lr, t);
+            return;
+        }
         T b1 = T.CreateTruncating(_beta1), b2 = T.CreateTruncating(_beta2);
         T c1 = T.CreateTruncating(1 - _beta1), c2 = T.CreateTruncating(1 - _beta2);
         double corr1 = 1 - Math.Pow(_beta1, t), corr2 = 1 - Math.Pow(_beta2, t);
@@ -174,6 +200,21 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
             m[i] = b1 * m[i] + c1 * g[i];
             v[i] = b2 * v[i] + c2 * g[i] * g[i];
             x[i] -= stepSize * m[i] / (T.Sqrt(v[i]) * invSqrtCorr2 + eps);
+        }
+    }
+
+    private void UpdateMoments(T[] x, T[] g, T[] m, T[] v, double lr, int t)
+    {
+        T b1 = T.CreateTruncating(_beta1), b2 = T.CreateTruncating(_beta2);
+        T c1 = T.One - b1, c2 = T.One - b2;
+        T corr1 = T.One / (T.One - T.Pow(b1, T.CreateTruncating(t)));
+        T corr2 = T.One / (T.One - T.Pow(b2, T.CreateTruncating(t)));
+        T rate = T.CreateTruncating(lr), eps = T.CreateTruncating(_eps);
+        for (int i = 0; i < x.Length; i++)
+        {
+            m[i] = b1 * m[i] + c1 * g[i];
+            v[i] = b2 * v[i] + c2 * g[i] * g[i];
+            x[i] -= rate * (m[i] * corr1) / (T.Sqrt(v[i] * corr2) + eps);
         }
     }
 }

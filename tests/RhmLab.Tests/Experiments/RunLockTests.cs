@@ -4,23 +4,23 @@ using RhmLab.Experiments;
 
 namespace RhmLab.Tests.Experiments;
 
-/// <summary>Run claims: exclusive creation, heartbeat, release, and the takeover of abandoned claims.</summary>
-public sealed class RunClaimTests : IDisposable
+/// <summary>Run locks: exclusive creation, heartbeat, release, and the takeover of abandoned locks.</summary>
+public sealed class RunLockTests : IDisposable
 {
     private static readonly TimeSpan Stale = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Beat = TimeSpan.FromMinutes(1);
-    private readonly TempFolder _tmp = new("rhmlab-claim-");
+    private readonly TempFolder _tmp = new("rhmlab-lock-");
     private string _dir => _tmp.Path;
 
     public void Dispose() => _tmp.Dispose();
 
-    private string ClaimPath => Path.Combine(_dir, RunClaim.FileName);
+    private string LockPath => Path.Combine(_dir, RunLock.FileName);
 
-    private RunClaim? Acquire(out ClaimInfo? holder, out string? takenOver, TimeSpan? stale = null) =>
-        RunClaim.TryAcquire(_dir, stale ?? Stale, Beat, out holder, out takenOver);
+    private RunLock? Acquire(out RunLockInfo? holder, out string? takenOver, TimeSpan? stale = null) =>
+        RunLock.TryAcquire(_dir, stale ?? Stale, Beat, out holder, out takenOver);
 
-    private void WriteClaim(string host, string? pidNamespace, int pid, string? start, DateTime heartbeat) =>
-        File.WriteAllText(ClaimPath, new ClaimInfo(host, pidNamespace, pid, start, heartbeat, "someone-else").ToJson().ToJsonString());
+    private void WriteLock(string host, string? pidNamespace, int pid, string? start, DateTime heartbeat) =>
+        File.WriteAllText(LockPath, new RunLockInfo(host, pidNamespace, pid, start, heartbeat, "someone-else").ToJson().ToJsonString());
 
     [Fact]
     public void OnlyOneHolderAtATimeAndReleaseFreesIt()
@@ -34,10 +34,10 @@ public sealed class RunClaimTests : IDisposable
             Assert.Null(taken);
             Assert.Equal(Environment.ProcessId, holder!.Pid);
             Assert.Equal(first.Info.Token, holder.Token);
-            var o = (JsonObject)JsonNode.Parse(File.ReadAllText(ClaimPath))!;
+            var o = (JsonObject)JsonNode.Parse(File.ReadAllText(LockPath))!;
             foreach (var key in new[] { "host", "pid", "process_start", "heartbeat_utc", "token" }) Assert.True(o.ContainsKey(key), key);
         }
-        Assert.False(File.Exists(ClaimPath));
+        Assert.False(File.Exists(LockPath));
         using var again = Acquire(out _, out _);
         Assert.NotNull(again);
     }
@@ -45,42 +45,42 @@ public sealed class RunClaimTests : IDisposable
     [Fact]
     public void HeartbeatRefreshesTheTimestamp()
     {
-        using var claim = RunClaim.TryAcquire(_dir, Stale, TimeSpan.FromMilliseconds(50), out _, out _)!;
-        var first = RunClaim.ReadClaim(ClaimPath).Info!.HeartbeatUtc;
+        using var runLock = RunLock.TryAcquire(_dir, Stale, TimeSpan.FromMilliseconds(50), out _, out _)!;
+        var first = RunLock.ReadLock(LockPath).Info!.HeartbeatUtc;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         DateTime later;
-        do { Thread.Sleep(60); later = RunClaim.ReadClaim(ClaimPath).Info?.HeartbeatUtc ?? first; }
+        do { Thread.Sleep(60); later = RunLock.ReadLock(LockPath).Info?.HeartbeatUtc ?? first; }
         while (later <= first && DateTime.UtcNow < deadline);
         Assert.True(later > first, "the heartbeat was not refreshed");
     }
 
     [Fact]
-    public void ClaimOfADeadProcessIsTakenOver()
+    public void LockOfADeadProcessIsTakenOver()
     {
         int deadPid = DeadPid();
         // A fresh heartbeat: only the dead process makes it abandoned.
-        WriteClaim(ProcessIdentity.Host, ProcessIdentity.PidNamespace, deadPid, "proc:1", DateTime.UtcNow);
-        using var claim = Acquire(out _, out string? why);
-        Assert.NotNull(claim);
+        WriteLock(ProcessIdentity.Host, ProcessIdentity.PidNamespace, deadPid, "proc:1", DateTime.UtcNow);
+        using var runLock = Acquire(out _, out string? why);
+        Assert.NotNull(runLock);
         Assert.Contains($"process {deadPid}", why);
-        Assert.Equal(claim.Info.Token, RunClaim.ReadClaim(ClaimPath).Info!.Token);
+        Assert.Equal(runLock.Info.Token, RunLock.ReadLock(LockPath).Info!.Token);
         Assert.Empty(Directory.GetFiles(_dir, "*.stale"));
     }
 
     [Fact]
-    public void ClaimOfAReusedPidIsTakenOver()
+    public void LockOfAReusedPidIsTakenOver()
     {
         // This process is alive, but its recorded start time differs: the PID now belongs to another process.
-        WriteClaim(ProcessIdentity.Host, ProcessIdentity.PidNamespace, Environment.ProcessId, "proc:0", DateTime.UtcNow);
-        using var claim = Acquire(out _, out string? why);
-        Assert.NotNull(claim);
+        WriteLock(ProcessIdentity.Host, ProcessIdentity.PidNamespace, Environment.ProcessId, "proc:0", DateTime.UtcNow);
+        using var runLock = Acquire(out _, out string? why);
+        Assert.NotNull(runLock);
         Assert.Contains("another process", why);
     }
 
     [Fact]
-    public void LiveClaimOfThisProcessIsNotTakenOver()
+    public void LiveLockOfThisProcessIsNotTakenOver()
     {
-        WriteClaim(ProcessIdentity.Host, ProcessIdentity.PidNamespace, Environment.ProcessId, ProcessIdentity.CurrentStart, DateTime.UtcNow);
+        WriteLock(ProcessIdentity.Host, ProcessIdentity.PidNamespace, Environment.ProcessId, ProcessIdentity.CurrentStart, DateTime.UtcNow);
         Assert.Null(Acquire(out var holder, out _));
         Assert.Equal("someone-else", holder!.Token);
     }
@@ -88,24 +88,24 @@ public sealed class RunClaimTests : IDisposable
     [Fact]
     public void OtherHostsAreJudgedByTheirHeartbeat()
     {
-        WriteClaim("elsewhere", null, 1, "proc:1", DateTime.UtcNow.AddMinutes(-1));
+        WriteLock("elsewhere", null, 1, "proc:1", DateTime.UtcNow.AddMinutes(-1));
         Assert.Null(Acquire(out var holder, out _));
         Assert.Equal("elsewhere", holder!.Host);
 
-        WriteClaim("elsewhere", null, 1, "proc:1", DateTime.UtcNow.AddMinutes(-11));
-        using var claim = Acquire(out _, out string? why);
-        Assert.NotNull(claim);
+        WriteLock("elsewhere", null, 1, "proc:1", DateTime.UtcNow.AddMinutes(-11));
+        using var runLock = Acquire(out _, out string? why);
+        Assert.NotNull(runLock);
         Assert.Contains("heartbeat", why);
     }
 
     [Fact]
-    public void UnreadableClaimIsBusyUntilStale()
+    public void UnreadableLockIsBusyUntilStale()
     {
-        File.WriteAllText(ClaimPath, "{\"host\":");   // a claim caught half-written
+        File.WriteAllText(LockPath, "{\"host\":");   // a lock caught half-written
         Assert.Null(Acquire(out _, out _));
-        File.SetLastWriteTimeUtc(ClaimPath, DateTime.UtcNow.AddMinutes(-20));
-        using var claim = Acquire(out _, out string? why);
-        Assert.NotNull(claim);
+        File.SetLastWriteTimeUtc(LockPath, DateTime.UtcNow.AddMinutes(-20));
+        using var runLock = Acquire(out _, out string? why);
+        Assert.NotNull(runLock);
         Assert.Contains("unreadable", why);
     }
 
@@ -114,21 +114,21 @@ public sealed class RunClaimTests : IDisposable
     {
         for (int round = 0; round < 20; round++)
         {
-            WriteClaim(ProcessIdentity.Host, ProcessIdentity.PidNamespace, DeadPid(), "proc:1", DateTime.UtcNow);
-            var claims = new RunClaim?[4];
-            using var go = new Barrier(claims.Length);
-            var threads = Enumerable.Range(0, claims.Length).Select(i => new Thread(() =>
+            WriteLock(ProcessIdentity.Host, ProcessIdentity.PidNamespace, DeadPid(), "proc:1", DateTime.UtcNow);
+            var locks = new RunLock?[4];
+            using var go = new Barrier(locks.Length);
+            var threads = Enumerable.Range(0, locks.Length).Select(i => new Thread(() =>
             {
                 go.SignalAndWait();
-                claims[i] = RunClaim.TryAcquire(_dir, Stale, Beat, out _, out _);
+                locks[i] = RunLock.TryAcquire(_dir, Stale, Beat, out _, out _);
             })).ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
-            var winners = claims.Where(c => c != null).ToList();
+            var winners = locks.Where(c => c != null).ToList();
             Assert.Single(winners);
             Assert.True(winners[0]!.IsHeld());
             winners[0]!.Release();
-            Assert.False(File.Exists(ClaimPath));
+            Assert.False(File.Exists(LockPath));
         }
     }
 
