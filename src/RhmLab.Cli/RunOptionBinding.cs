@@ -34,6 +34,9 @@ internal static class RunOptionBinding
     public static RunConfig Build(ParseResult parse, Dictionary<RunOption, Option> map, string? configFile)
     {
         var values = configFile != null ? RunOptions.ReadObject(configFile) : [];
+        // The file's values are checked as written, before any flag replaces them: a bad file is an error of its own.
+        foreach (var (key, value) in values)
+            (RunOptions.Find(key) ?? throw new ArgumentException($"{configFile}: unknown option '{key}'")).Check(value);
         foreach (var (opt, flag) in map)
         {
             JsonNode? value;

@@ -124,7 +124,11 @@ var rhm = new RhmParameters(Classes: 3, Synonyms: 3, Vocabulary: 3, TupleSize: 2
 var grammar = Grammar.Sample(rhm, seed: 1);
 var data = DataSplit.Sample(grammar, train: 54, test: 27, new SamplingOptions(SampleSeed: 1, SplitSeed: 1));
 Console.WriteLine($"RHM {rhm}: P_max = {rhm.PMax}, {data.Train.Count} training and {data.Test.Count} test data");
-var config = new RunConfig { Nc = 3, M = 3, V = 3, L = 2, Rule = "bp", Width = 16, Train = 54, Test = 27, Epochs = 5, Seed = 1 };
+var config = new RunConfig
+{
+    Rule = "bp", Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 54, Test = 27 }, Network = { Width = 16 },
+    Training = { Epochs = 5 }, Seeds = { Seed = 1 },
+};
 var result = RunExecutor.Execute(ResolvedRun.Resolve(config));
 Console.WriteLine($"bp: {result.Outcome.Epochs.Count} epochs, test error {result.TestError:0.000}, provider {result.Provider}");
 return double.IsFinite(result.TestError) && result.Outcome.Epochs.Count == 5 ? 0 : 1;

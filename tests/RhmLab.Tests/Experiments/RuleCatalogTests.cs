@@ -80,9 +80,16 @@ public sealed class RuleCatalogTests
             var record = JsonNode.Parse(File.ReadAllText(file));
             Assert.True(SweepStore.RecordProblem(record, hash) is null, $"{file}: {SweepStore.RecordProblem(record, hash)}");
             // The hash of the config as this version writes it is the folder's: adding options kept it.
+            var recorded = (JsonObject)record!["config"]!;
             var config = new RunConfig();
-            RunOptions.Apply(config, (JsonObject)record!["config"]!.DeepClone());
+            RunOptions.Apply(config, (JsonObject)recorded.DeepClone());
             Assert.Equal(hash, RunHash.Of(config));
+            // And this version writes the record's config back key for key, value for value, in the same order;
+            // it only adds the options created since the record was written, at their defaults.
+            var written = config.ToJson();
+            var common = written.Select(kv => kv.Key).Where(recorded.ContainsKey).ToArray();
+            Assert.Equal(recorded.Select(kv => kv.Key), common);
+            foreach (var key in common) Assert.Equal(recorded[key]?.ToJsonString(), written[key]?.ToJsonString());
             n++;
         }
         Assert.True(n > 0);

@@ -1,3 +1,5 @@
+using RhmLab.Numerics;
+using RhmLab.Evaluation;
 using RhmLab.Experiments;
 using RhmLab.Training;
 
@@ -23,8 +25,9 @@ public sealed class StepAllocationTests
     {
         var run = ResolvedRun.Resolve(new RunConfig
         {
-            Rule = rule, Nc = 4, M = 4, V = 4, L = 3, Train = 512, Test = 0, Width = 8, Batch = batch, Epochs = 6,
-            EvalEvery = 0, StopLoss = 0, Probe = "none", Blas = "managed", Threads = 1,
+            Rule = rule, Rhm = { Nc = 4, M = 4, V = 4, L = 3 }, Data = { Train = 512, Test = 0 }, Network = { Width = 8 },
+            Training = { Batch = batch, Epochs = 6, EvalEvery = 0, StopLoss = 0 }, Evaluation = { Probe = ProbeKind.None },
+            Execution = { Blas = MatMulChoice.Managed, Threads = 1 },
         });
         var trainer = RunExecutor.CreateTrainer(run, RunExecutor.Provider(run.Config));
         var observer = new AllocationPerEpoch();
