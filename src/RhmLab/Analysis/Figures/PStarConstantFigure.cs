@@ -15,12 +15,7 @@ public static class PStarConstantFigure
     /// <summary>Builds the figure.</summary>
     public static Figure Build(IReadOnlyList<RunRecord> records, FigureOptions o)
     {
-        var runs = FigureData.Filter(records, o);
-        var analysis = PStarAnalysis.Run(runs, new PStarOptions
-        {
-            Measure = o.Measure, ThresholdFraction = o.ThresholdFraction, Resamples = o.Resamples, Seed = o.Seed,
-        });
-        if (analysis.Groups.Count == 0) throw new InvalidDataException($"no runs have the {o.Measure.Name()} error ({o.Measure.Label()})");
+        var analysis = PStarFigure.Analyse(records, o);
         var ci = CultureInfo.InvariantCulture;
         var plot = PlotStyle.NewPlot(
             $"P*/(n_c·m^L) against depth (error ≤ {o.ThresholdFraction.ToString("0.##", ci)}·(1−1/n_c), {o.Measure.Label()})",
@@ -69,17 +64,7 @@ public static class PStarConstantFigure
                 xs.AddRange(px);
                 ys.AddRange(py);
             }
-            foreach (var side in new[] { Censoring.AboveLast, Censoring.AtOrBelowFirst })
-            {
-                var censored = groups.Where(g => g.Estimate.Censoring == side).ToList();
-                if (censored.Count == 0) continue;
-                var cx = censored.Select(X).ToArray();
-                var cy = censored.Select(g => g.Estimate.Bound / g.Group.SampleScale).ToArray();
-                var mk = plot.Add.Markers(cx, cy, side == Censoring.AboveLast ? MarkerShape.OpenTriangleUp : MarkerShape.OpenTriangleDown, 12, color);
-                mk.LegendText = side == Censoring.AboveLast ? $"{rules[ri]}: P* > largest P (censored)" : $"{rules[ri]}: P* ≤ smallest P (censored)";
-                xs.AddRange(cx);
-                ys.AddRange(cy);
-            }
+            PStarFigure.AddCensored(plot, groups, X, g => g.Estimate.Bound / g.Group.SampleScale, color, rules[ri], xs, ys);
         }
         var depths = analysis.Groups.Select(g => g.Group.First.L).Distinct().Order().ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(depths.Select(d => (double)d).ToArray(), depths.Select(d => d.ToString(ci)).ToArray());
