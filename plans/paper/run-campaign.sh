@@ -9,7 +9,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 jobs="${1:-2}"; shift || true
 plans=("$@")
-[ ${#plans[@]} -gt 0 ] || plans=(L3-small-bp L3-small-bp-network L3-small-ssl L3-nmv8-bp L3-nmv8-ssl L2-bp L2-bp-network L2-ssl L2-clapp-pos)
+[ ${#plans[@]} -gt 0 ] || plans=(L3-small-bp L3-small-bp-network L3-small-ssl L3-nmv8-bp L3-nmv8-ssl L2-bp L2-bp-network L2-ssl L2-clapp-pos L3-nmv10-bp L3-nmv10-ssl)
 rhmlab="${RHMLAB:-$here/rhmlab}"
 for p in "${plans[@]}"; do
   sub="$(dirname "$p")"; name="$(basename "$p")"

@@ -42,6 +42,21 @@ public sealed class FigureTests : IDisposable
     }
 
     [Fact]
+    public void TheDepthConstantIsPStarOverTheBpScale()
+    {
+        // The synthetic sweep has P* = 1.5·n_c·m^L for BP and 2.4·n_c·m^L for CLAPP at every RHM (all at L = 2).
+        var records = RecordReader.Read(_runs).Records;
+        var figure = FigureCatalog.Build("pstar-constant", records, new FigureOptions { Resamples = 50 });
+        var points = figure.Panels[0].GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
+        var bp = points.Single(p => p.LegendText == "bp").Data.GetScatterPoints();
+        var clapp = points.Single(p => p.LegendText == "clapp").Data.GetScatterPoints();
+        Assert.Equal(3, bp.Count);
+        Assert.All(bp, p => Assert.Equal(1.5, p.Y, 6));
+        Assert.All(clapp, p => Assert.Equal(2.4, p.Y, 6));
+        Assert.All(bp.Concat(clapp), p => Assert.InRange(p.X, 1.7, 2.3));
+    }
+
+    [Fact]
     public void DashedLinesSurviveInSvg()
     {
         var fig = ErrorVsPFigure.Build(RecordReader.Read(_runs).Records, new FigureOptions());

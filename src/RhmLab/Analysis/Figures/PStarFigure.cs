@@ -13,12 +13,7 @@ public static class PStarFigure
     /// <summary>Builds the figure.</summary>
     public static Figure Build(IReadOnlyList<RunRecord> records, FigureOptions o)
     {
-        var runs = FigureData.Filter(records, o);
-        var analysis = PStarAnalysis.Run(runs, new PStarOptions
-        {
-            Measure = o.Measure, ThresholdFraction = o.ThresholdFraction, Resamples = o.Resamples, Seed = o.Seed,
-        });
-        if (analysis.Groups.Count == 0) throw new InvalidDataException($"no runs have the {o.Measure.Name()} error ({o.Measure.Label()})");
+        var analysis = Analyse(records, o);
         var ci = CultureInfo.InvariantCulture;
         var plot = PlotStyle.NewPlot(
             $"P* vs D* (error ≤ {o.ThresholdFraction.ToString("0.##", ci)}·(1−1/n_c), {o.Measure.Label()})",
@@ -82,23 +77,41 @@ public static class PStarFigure
                     line.LinePattern = LinePattern.Dashed;
                 }
             }
-            foreach (var side in new[] { Censoring.AboveLast, Censoring.AtOrBelowFirst })
-            {
-                var censored = members.Where(m => m.Estimate.Censoring == side).ToList();
-                if (censored.Count == 0) continue;
-                var cx = censored.Select(m => Math.Log10(m.Group.DStar)).ToArray();
-                var cy = censored.Select(m => Math.Log10(m.Estimate.Bound)).ToArray();
-                var shape = side == Censoring.AboveLast ? MarkerShape.OpenTriangleUp : MarkerShape.OpenTriangleDown;
-                var mk = plot.Add.Markers(cx, cy, shape, 12, color);
-                mk.LegendText = side == Censoring.AboveLast ? $"{name}: P* > largest P (censored)" : $"{name}: P* ≤ smallest P (censored)";
-                xs.AddRange(cx);
-                ys.AddRange(cy);
-            }
+            AddCensored(plot, members, m => Math.Log10(m.Group.DStar), m => Math.Log10(m.Estimate.Bound), color, name, xs, ys);
             series++;
         }
         PlotStyle.LogAxis(plot, plot.Axes.Bottom, xs.Min(), xs.Max());
         PlotStyle.LogAxis(plot, plot.Axes.Left, ys.Min(), ys.Max());
         PlotStyle.LegendRight(plot);
         return new Figure { Panels = [plot], Width = o.Width ?? 1100, Height = o.Height ?? 650 };
+    }
+
+    /// <summary>The P* analysis of the runs a figure draws; no run with the measure is a one-line error.</summary>
+    internal static PStarAnalysis Analyse(IReadOnlyList<RunRecord> records, FigureOptions o)
+    {
+        var analysis = PStarAnalysis.Run(FigureData.Filter(records, o), new PStarOptions
+        {
+            Measure = o.Measure, ThresholdFraction = o.ThresholdFraction, Resamples = o.Resamples, Seed = o.Seed,
+        });
+        if (analysis.Groups.Count == 0) throw new InvalidDataException($"no runs have the {o.Measure.Name()} error ({o.Measure.Label()})");
+        return analysis;
+    }
+
+    /// <summary>Censored estimates as open triangles at their bound: up for "P* &gt; P_last", down for "P* ≤ P_0".</summary>
+    internal static void AddCensored(Plot plot, IEnumerable<PStarGroupResult> groups, Func<PStarGroupResult, double> x, Func<PStarGroupResult, double> y,
+        Color color, string name, List<double> xs, List<double> ys)
+    {
+        foreach (var side in new[] { Censoring.AboveLast, Censoring.AtOrBelowFirst })
+        {
+            var censored = groups.Where(m => m.Estimate.Censoring == side).ToList();
+            if (censored.Count == 0) continue;
+            var cx = censored.Select(x).ToArray();
+            var cy = censored.Select(y).ToArray();
+            var shape = side == Censoring.AboveLast ? MarkerShape.OpenTriangleUp : MarkerShape.OpenTriangleDown;
+            var mk = plot.Add.Markers(cx, cy, shape, 12, color);
+            mk.LegendText = side == Censoring.AboveLast ? $"{name}: P* > largest P (censored)" : $"{name}: P* ≤ smallest P (censored)";
+            xs.AddRange(cx);
+            ys.AddRange(cy);
+        }
     }
 }
