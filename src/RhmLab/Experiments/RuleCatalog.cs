@@ -220,5 +220,24 @@ public static class RuleCatalog
     }
 
     /// <summary>The rules that read a run option (for its help): those whose options hold it.</summary>
-    public static IReadOnlyList<string> ReadersOf(string option) => All.Where(r => r.Options.Contains(option)).Select(r => r.Name).ToArray();
+    public static IReadOnlyList<string> ReadersOf(string option)
+    {
+        // Analyses ask for every option of every group: the table is built once per registration.
+        var readers = _readers;
+        int version = Version;
+        if (readers is null || readers.Version != version)
+        {
+            var table = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var row in All)
+                foreach (var key in row.Options)
+                    (table.TryGetValue(key, out var names) ? names : table[key] = []).Add(row.Name);
+            _readers = readers = new Readers(version, table.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToArray(), StringComparer.Ordinal));
+        }
+        return readers.Table.GetValueOrDefault(option) ?? [];
+    }
+
+    // A reference, so that a thread reads a whole table or the previous one, never half of each.
+    private sealed record Readers(int Version, Dictionary<string, IReadOnlyList<string>> Table);
+
+    private static volatile Readers? _readers;
 }

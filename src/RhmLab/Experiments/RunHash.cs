@@ -14,7 +14,8 @@ namespace RhmLab.Experiments;
 /// option (whose default keeps the old behaviour) keeps every earlier hash, and finished runs stay finished. The
 /// price: changing an option's default in its declaration would not change the hashes of runs that relied on
 /// it, so defaults that change behaviour are resolved in <see cref="ResolvedRun"/> from a null option instead, and
-/// the full config is stored in every record.
+/// the full config is stored in every record. The options of a rule from a plugin are kept even at their defaults:
+/// a record of that rule then hashes alike whether or not the process that reads it has loaded the plugin.
 /// </summary>
 public static class RunHash
 {
