@@ -14,11 +14,11 @@ internal static class BenchCommand
         mode.AcceptOnlyFromAmong("data", "bp", "clapp");
         var variant = new Option<string>("--variant") { Description = "One-hot layout: conv1d [N, v, d], linear [N, d, v] or both", DefaultValueFactory = _ => "both" };
         variant.AcceptOnlyFromAmong("conv1d", "linear", "both");
-        var nc = RhmOptions.Declared<int>("nc");
-        var m = RhmOptions.Declared<int>("m");
-        var v = RhmOptions.Declared<int>("v");
-        var s = RhmOptions.Declared<int>("s");
-        var depth = RhmOptions.Declared<int>("L");
+        var nc = RhmFlags.Declared<int>("nc");
+        var m = RhmFlags.Declared<int>("m");
+        var v = RhmFlags.Declared<int>("v");
+        var s = RhmFlags.Declared<int>("s");
+        var depth = RhmFlags.Declared<int>("L");
         var samples = new Option<int>("--samples") { Description = "Distinct data per generation (data mode)", DefaultValueFactory = _ => 1_000_000 };
         var threads = new Option<int>("--threads") { Description = "Worker threads", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats; medians are reported", DefaultValueFactory = _ => 5 };

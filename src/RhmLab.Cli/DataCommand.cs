@@ -12,7 +12,7 @@ internal static class DataCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var rhm = new RhmOptions();
+        var rhm = new RhmFlags();
         var train = new Option<int>("--train") { Description = "Training-set size P", DefaultValueFactory = _ => 4096 };
         var test = new Option<int?>("--test") { Description = "Test-set size T (default min(20000, P_max - P))" };
         var sampling = new Option<string>("--sampling") { Description = "distinct (default) or iid (with replacement)", DefaultValueFactory = _ => "distinct" };

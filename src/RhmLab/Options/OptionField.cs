@@ -42,6 +42,7 @@ public sealed class OptionField
             throw new InvalidOperationException($"{where}: only string options take Choices or Values (an enum lists its own)");
         if ((!double.IsNaN(declaration.Min) || !double.IsNaN(declaration.Max)) && Type is "string" or "bool")
             throw new InvalidOperationException($"{where}: only numbers take a range");
+        _default = new(() => Get(Activator.CreateInstance(Declaring)!));
     }
 
     /// <summary>The option a property declares, or null when it has no <see cref="RunOptionAttribute"/>.</summary>
@@ -56,8 +57,7 @@ public sealed class OptionField
     private readonly Type _valueType;
     private readonly IRunOptionValues? _values;
     private readonly string[]? _enumWords, _boolWords;
-    private JsonNode? _default;
-    private bool _defaultKnown;
+    private readonly Lazy<JsonNode?> _default;
 
     /// <summary>The key, e.g. <c>lr</c> or <c>conv-scale</c>.</summary>
     public string Key => _declaration.Key;
@@ -96,18 +96,7 @@ public sealed class OptionField
     public string[]? Choices => _values?.Choices?.ToArray() ?? _enumWords ?? _boolWords ?? _declaration.Choices;
 
     /// <summary>The default: the value of the declaring type's fresh instance, as JSON.</summary>
-    public JsonNode? Default
-    {
-        get
-        {
-            if (!_defaultKnown)
-            {
-                _default = Get(Activator.CreateInstance(Declaring)!);
-                _defaultKnown = true;
-            }
-            return _default?.DeepClone();
-        }
-    }
+    public JsonNode? Default => _default.Value?.DeepClone();
 
     /// <summary>The value in an instance of the declaring type, as JSON (enums and worded booleans as their words).</summary>
     public JsonNode? Get(object group) => ToJson(_property.GetValue(group));

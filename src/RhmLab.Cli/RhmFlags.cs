@@ -4,8 +4,8 @@ using RhmLab.Rhm;
 
 namespace RhmLab.Cli;
 
-/// <summary>The options that define an RHM, shared by every command that draws one.</summary>
-internal sealed class RhmOptions
+/// <summary>The flags that define an RHM, shared by every command that draws one.</summary>
+internal sealed class RhmFlags
 {
     public Option<int> Nc { get; } = Declared<int>("nc");
     public Option<int> M { get; } = Declared<int>("m");
@@ -19,14 +19,14 @@ internal sealed class RhmOptions
     public Option<bool> V1Dynamic { get; } = new("--v1-constraint-dynamic") { Description = "v1 only: check tuples per level during generation" };
 
     /// <summary>
-    /// A flag with the key, help and default of a run option (<see cref="RunConfig"/>), so that the RHM's options are
-    /// declared once for <c>train</c>, <c>data</c>, <c>bench</c> and the rest.
+    /// A flag with the key, help and default of a run option (<see cref="RunOptions"/>: the RHM's are declared by
+    /// <c>RhmLab.Rhm.RhmOptions</c>), so that they are declared once for <c>train</c>, <c>data</c>, <c>bench</c> and the rest.
     /// </summary>
     public static Option<T> Declared<T>(string key)
     {
         var opt = RunOptions.Find(key) ?? throw new InvalidOperationException($"no run option '{key}'");
         var flag = new Option<T>("--" + opt.Key, opt.Alias is string a ? ["--" + a] : []) { Description = opt.Help };
-        if (opt.Get(new RunConfig()) is { } def) flag.DefaultValueFactory = _ => def.GetValue<T>();
+        if (opt.Default is { } def) flag.DefaultValueFactory = _ => def.GetValue<T>();
         return flag;
     }
 
