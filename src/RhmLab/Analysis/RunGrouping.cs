@@ -136,7 +136,7 @@ public static class RunGrouping
     // Unset options whose default is a name, so that labels say what ran rather than "null".
     private static readonly Dictionary<string, string> NamedDefaults = new(StringComparer.Ordinal)
     {
-        ["anti-collapse"] = Experiments.ResolvedRun.DefaultAntiCollapse,
+        ["anti-collapse"] = Rules.AntiCollapseOptions.DefaultMechanism,
     };
 
     // An option's value as a label shows it; empty where the option was not read.

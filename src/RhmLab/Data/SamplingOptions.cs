@@ -29,21 +29,11 @@ public enum SplitMode
 /// <param name="Split">Test-first-nested (default) or joint.</param>
 public sealed record SamplingOptions(long SampleSeed, long SplitSeed, SamplingMode Sampling = SamplingMode.Distinct, SplitMode Split = SplitMode.TestFirstNested)
 {
-    /// <summary>Parses <c>distinct</c> or <c>iid</c>.</summary>
-    public static SamplingMode ParseSampling(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "distinct" => SamplingMode.Distinct,
-        "iid" => SamplingMode.Iid,
-        _ => throw new ArgumentException($"sampling: unknown mode '{text}' (expected distinct or iid)"),
-    };
+    /// <summary>Parses <c>distinct</c> or <c>iid</c> (any case, spaces around ignored), as the data command reads it.</summary>
+    public static SamplingMode ParseSampling(string text) => Choices.Parse<SamplingMode>(text.Trim().ToLowerInvariant(), "sampling");
 
-    /// <summary>Parses <c>test-first-nested</c> or <c>joint</c>.</summary>
-    public static SplitMode ParseSplit(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "test-first-nested" => SplitMode.TestFirstNested,
-        "joint" => SplitMode.Joint,
-        _ => throw new ArgumentException($"split: unknown mode '{text}' (expected test-first-nested or joint)"),
-    };
+    /// <summary>Parses <c>test-first-nested</c> or <c>joint</c> (any case, spaces around ignored).</summary>
+    public static SplitMode ParseSplit(string text) => Choices.Parse<SplitMode>(text.Trim().ToLowerInvariant(), "split");
 
     /// <summary>Printed name of a sampling mode.</summary>
     public static string Name(SamplingMode mode) => Choices.Name(mode);

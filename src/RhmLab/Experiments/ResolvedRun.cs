@@ -114,9 +114,6 @@ public sealed class ResolvedRun
         }
     }
 
-    /// <summary>The anti-collapse mechanism of CLAPP without negatives when none is given (<see cref="AntiCollapseOptions.DefaultMechanism"/>).</summary>
-    public const string DefaultAntiCollapse = AntiCollapseOptions.DefaultMechanism;
-
     /// <summary>
     /// The default learning rate of a rule under an optimiser (docs/METHODS.md §2.4): SGD 0.1 (× H_L under the
     /// mean-field readout); Adam 1e-2 for supervised rules; for self-supervised rules Adam 1e-2 at L ≤ 2 and 3e-3

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using RhmLab.Data;
 using RhmLab.Evaluation;
@@ -112,6 +111,4 @@ public sealed class RunConfig
     /// not read at their defaults), so records keep one set of keys, and the options of a rule from a plugin.
     /// </summary>
     public JsonObject ToJson() => RunOptions.ToJson(this);
-
-    internal static string Invariant(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 }

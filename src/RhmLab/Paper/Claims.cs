@@ -195,10 +195,10 @@ public static class Claims
     // Fig. 10: one verdict per anti-collapse variant of clapp-pos, each named and labelled by whether it couples the batch.
     private static IReadOnlyList<(ClaimVerdict, IEnumerable<RunRecord>)> NoNegativesVariants(FigurePreset preset, IReadOnlyList<RunRecord> records)
     {
-        string VariantOf(RunRecord r) => r.Config["anti-collapse"] is JsonValue v && v.TryGetValue(out string? s) ? s : Experiments.ResolvedRun.DefaultAntiCollapse;
+        string VariantOf(RunRecord r) => r.Config["anti-collapse"] is JsonValue v && v.TryGetValue(out string? s) ? s : Rules.AntiCollapseOptions.DefaultMechanism;
         var bp = records.Where(r => r.Rule == "bp").ToList();
         var variants = records.Where(r => r.Rule == "clapp-pos").GroupBy(VariantOf, StringComparer.Ordinal)
-            .OrderBy(g => g.Key == Experiments.ResolvedRun.DefaultAntiCollapse ? 0 : 1).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+            .OrderBy(g => g.Key == Rules.AntiCollapseOptions.DefaultMechanism ? 0 : 1).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
         var result = new List<(ClaimVerdict, IEnumerable<RunRecord>)>();
         bool anyStrict = false;
         foreach (var g in variants)

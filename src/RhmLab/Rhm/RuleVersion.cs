@@ -14,13 +14,8 @@ public enum RuleVersion
 /// <summary>Parsing and printing of <see cref="RuleVersion"/> names (<c>v1</c>, <c>v2</c>).</summary>
 public static class RuleVersions
 {
-    /// <summary>Reads <c>v1</c> or <c>v2</c>; throws <see cref="ArgumentException"/> naming the field otherwise.</summary>
-    public static RuleVersion Parse(string text, string field = "rules") => text.Trim().ToLowerInvariant() switch
-    {
-        "v2" => RuleVersion.V2,
-        "v1" => RuleVersion.V1,
-        _ => throw new ArgumentException($"{field}: unknown rules version '{text}' (expected v1 or v2)"),
-    };
+    /// <summary>Reads <c>v1</c> or <c>v2</c> (any case); throws <see cref="ArgumentException"/> naming the field otherwise.</summary>
+    public static RuleVersion Parse(string text, string field = "rules") => Choices.Parse<RuleVersion>(text.Trim().ToLowerInvariant(), field);
 
     /// <summary>The lower-case name of a version.</summary>
     public static string Name(this RuleVersion version) => Choices.Name(version);
