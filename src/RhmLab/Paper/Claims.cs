@@ -326,6 +326,13 @@ public static class Claims
                 ["configuration"] = name, ["train"] = p, ["seeds"] = at.Count, ["chance"] = Num(chance), ["input"] = Num(input),
                 ["layers"] = new JsonArray(layers.Select(x => (JsonNode?)Num(x)).ToArray()),
                 ["seeds_at_threshold"] = at.Count(r => r.Error(ErrorMeasure.Probe) <= threshold),
+                // A seed fixes the grammar: each grammar's raw-input decodability beside what each rule reaches on it.
+                ["grammars"] = new JsonArray(at.OrderBy(r => r.Seed).Select(r => (JsonNode?)new JsonObject
+                {
+                    ["seed"] = r.Seed, ["input"] = Num(r.InputProbeError), ["clapp_top"] = Num(r.Error(ErrorMeasure.Probe)),
+                    ["bp_top"] = bpRuns.FirstOrDefault(b => b.Seed == r.Seed) is { } b ? Num(b.Error(ErrorMeasure.Probe)) : null,
+                    ["stop_reason"] = r.StopReason,
+                }).ToArray()),
                 ["bp_top_layer"] = Num(bpTop), ["bp_seeds"] = bpRuns.Count,
                 ["cut_while_falling"] = new JsonArray(cut.Select(x => (JsonNode?)x).ToArray()),
                 ["stop_unverifiable"] = new JsonArray(unknown.Select(x => (JsonNode?)x).ToArray()),
