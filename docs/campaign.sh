@@ -14,3 +14,14 @@ for depth in L3 L2; do
   done
 done
 ./rhmlab pstar results/paper/checks/L3-nmv4-grid --measure probe
+
+# The data budget (issue 17): the stopping regimes side by side, and BP in the validation regime.
+python3 docs/stopping-table.py data-exact=results/paper/L3 probe-stop=results/paper/validation-stop/L3 full-budget=results/paper/checks/L3-nmv4-grid
+./rhmlab pstar results/paper/validation-stop/L3 --measure probe
+
+# Depth (issue 19): P* at L = 4 and 5 beside the campaign's L = 2 and 3, and the constant P*/(n_c m^L) against L.
+./rhmlab pstar results/paper/depth --measure probe
+for rules in bp,clapp,e2e-clapp bp,local-supervised,clapp; do
+  name=$(echo "$rules" | tr ',' '-')
+  ./rhmlab plot results/paper/L2 results/paper/L3 results/paper/depth --figure pstar-constant --rule "$rules" --out "docs/figures/depth-constant-$name.png"
+done

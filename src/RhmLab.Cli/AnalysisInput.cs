@@ -3,19 +3,26 @@ using RhmLab.Analysis;
 
 namespace RhmLab.Cli;
 
-/// <summary>The folder argument of the analysis commands, and reading it.</summary>
+/// <summary>The folder arguments of the analysis commands, and reading them.</summary>
 internal static class AnalysisInput
 {
-    public static Argument<string> Folder() => new("folder") { Description = "Folder searched recursively for result.json files" };
-
-    /// <summary>Reads the records (warnings for skipped files go to stderr); no readable record is a user error.</summary>
-    public static RecordSet Read(string folder, TextWriter stderr)
+    /// <summary>One or more folders: a depth comparison reads the campaign's folders together (results/paper/L2 L3 depth).</summary>
+    public static Argument<string[]> Folder() => new("folder")
     {
-        var set = RecordReader.Read(folder, stderr);
+        Description = "Folder(s) searched recursively for result.json files; several are read as one set",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    /// <summary>Reads the records of every folder (warnings for skipped files go to stderr); no readable record is a user error.</summary>
+    public static RecordSet Read(IReadOnlyList<string> folders, TextWriter stderr)
+    {
+        var sets = folders.Select(f => RecordReader.Read(f, stderr)).ToList();
+        var set = sets.Count == 1 ? sets[0]
+            : new RecordSet(string.Join(", ", folders), sets.SelectMany(s => s.Records).ToList(), sets.SelectMany(s => s.Skipped).ToList());
         if (set.Records.Count == 0)
             throw new InvalidDataException(set.Skipped.Count == 0
-                ? $"no result.json under '{folder}'"
-                : $"no readable result.json under '{folder}' ({set.Skipped.Count} skipped)");
+                ? $"no result.json under '{set.Root}'"
+                : $"no readable result.json under '{set.Root}' ({set.Skipped.Count} skipped)");
         return set;
     }
 }

@@ -126,6 +126,25 @@ public sealed class PStarAnalysisTests : IDisposable
     }
 
     [Fact]
+    public void SeveralFoldersAreReadAsOneSet()
+    {
+        // A depth comparison reads the campaign's folders together: the second folder adds a rule the first lacks.
+        var other = Path.Combine(_dir.Path, "..", Path.GetFileName(_dir.Path) + "-other");
+        try
+        {
+            foreach (var (p, e) in new[] { (27L, 0.5), (54L, 0.3), (108L, 0.01) })
+                SyntheticRuns.Write(other, $"fa-{p}", SyntheticRuns.Record("fa", 3, 3, 3, 2, p, 1, [0.6, e]));
+            var both = Cli.Cli.Run("pstar", _dir.Path, other, "--bootstrap", "20", "--json");
+            Assert.True(both.ExitCode == 0, both.ToString());
+            var rules = JsonNode.Parse(both.Stdout)!["configurations"]!.AsArray().Select(c => (string)c!["rule"]!).Distinct().Order().ToArray();
+            Assert.Equal(["bp", "clapp", "fa"], rules);
+            var missing = Cli.Cli.Run("pstar", _dir.Path, Path.Combine(other, "nope"));
+            Assert.Equal(2, missing.ExitCode);
+        }
+        finally { Directory.Delete(other, recursive: true); }
+    }
+
+    [Fact]
     public void BadOptionsAreOneLineErrors()
     {
         foreach (var args in new[] { new[] { "--measure", "loss" }, ["--threshold", "1.5"], ["--bootstrap", "0"] })
