@@ -36,11 +36,12 @@ public static class CostModel
     public const double ProbeStopWindowsEndToEnd = 0.5;
 
     /// <summary>
-    /// Objective-stop: the expected stop after the floor (<c>objective-stop-min-updates</c>), in windows (pilot at
-    /// n_c = m = v = 4, L = 3, P = 512 and 1 024: the objective keeps falling slowly after the probe has settled, and
-    /// runs stopped 1–4 windows after the floor or ran their budget).
+    /// Objective-stop: the expected stop after the floor (<c>objective-stop-min-updates</c>), in windows (measured on
+    /// the first 25 CLAPP runs of the data-exact campaign at L = 3 and 5: 14 stopped 1.35–3.95 windows after the floor,
+    /// mean 2.6, and 11 ran their 100 000-update budget, 4 windows; the objective keeps falling slowly after the probe
+    /// has settled, so small training sets run long).
     /// </summary>
-    public const double ObjectiveStopWindows = 2;
+    public const double ObjectiveStopWindows = 3.2;
 
     /// <summary>CPU seconds of starting the CLI (runtime, JIT) in a reproduction, measured on the quick figures.</summary>
     public const double ProcessSeconds = 1.0;
