@@ -31,14 +31,13 @@ for arg in sys.argv[1:]:
     name, folder = arg.split('=', 1)
     out = subprocess.run([rhmlab, 'pstar', folder, '--json'], capture_output=True, text=True, check=True).stdout
     analysis = json.loads(out)
-    records = collections.defaultdict(list)
-    for f in glob.glob(folder + '/**/result.json', recursive=True):
-        r = json.load(open(f))
-        opts = ' '.join(f"{k}={r['config'].get(k)}" for k in ('probe-stop',) if r['config'].get(k) not in (None, 'off'))
-        records[(r['rule'], r['nc'], r['L'], opts)].append(r)
+    records = [json.load(open(f)) for f in glob.glob(folder + '/**/result.json', recursive=True)]
     for c in analysis['configurations']:
-        opts = ' '.join(f"{k}={v}" for k, v in c['options'].items() if k == 'probe-stop' and v != 'off')
-        rs = records[(c['rule'], c['nc'], c['L'], opts)]
+        # A group is its rule and RHM plus the options that tell it from the folder's other groups of the rule.
+        def member(r):
+            return (r['rule'], r['nc'], r['m'], r['v'], r['L']) == (c['rule'], c['nc'], c['m'], c['v'], c['L']) and all(
+                str(r['config'].get(k)).lower() == str(v).strip('"').lower() for k, v in c['options'].items())
+        rs = [r for r in records if member(r)]
         key = (c['rule'], c['nc'], c['L'])
         cpu = sum((r.get('cpu_seconds') or r.get('wall_seconds') or 0) for r in rs) / 3600
         cut = [f"{r['train']}/{r['seed']}" for r in rs if cut_while_falling(r)]
