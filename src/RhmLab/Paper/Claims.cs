@@ -298,24 +298,25 @@ public static class Claims
     // "fails" needs BP as the control on the same RHM, widths and P, and CLAPP seeds that were not cut while learning.
     private static (ClaimVerdict, IEnumerable<RunRecord>) DepthNeeded(FigurePreset preset, IReadOnlyList<RunRecord> records)
     {
-        string criterion = Text($"per CLAPP setting (RHM, widths, rep, batch; largest P; seed means of the ridge probe of networks as deep as the RHM), and per RHM its best setting (the paper leaves widths, P and the representation open; every setting is reported): holds if the raw input's error is at least {FailingFraction}·chance, layer L's at most 0.1·chance, and every layer below L at least twice layer L's error; fails only if CLAPP's layer L stays above {FailingFraction}·chance (or a layer below L is as good as layer L) while BP at the same RHM, widths and P reaches 0.1·chance with its top-layer probe, and every CLAPP seed ran its budget or stopped on a curve no longer falling (by more than {StillFalling} over its last fifth, from its checkpoints); otherwise inconclusive, with the reason");
+        string criterion = Text($"per CLAPP setting (RHM, widths, rep, batch, P; seed means of the ridge probe of networks as deep as the RHM), and per RHM its best setting (the paper leaves widths, P and the representation open; every setting is reported): holds if the raw input's error is at least {FailingFraction}·chance, layer L's at most 0.1·chance, and every layer below L at least twice layer L's error; fails only if CLAPP's layer L stays above {FailingFraction}·chance (or a layer below L is as good as layer L) while BP at the same RHM, widths and P reaches 0.1·chance with its top-layer probe, and every CLAPP seed ran its budget or stopped on a curve no longer falling (by more than {StillFalling} over its last fifth, from its checkpoints); otherwise inconclusive, with the reason");
         var numbers = new JsonArray();
         var judged = new List<RunRecord>();
         // Each setting's status and reason; an RHM takes its best setting.
         var settings = new List<((int, int, int, int) Rhm, string Status, string Reason)>();
         // The one-network reading: networks as deep as their RHM (the separate shallower ones are drawn, not judged).
         var configs = records.Where(r => r.Rule == "clapp" && r.ProbeErrors.Length > 0 && r.ProbeErrors.Length >= r.L)
-            .GroupBy(r => (r.Nc, r.M, r.V, r.L, Widths: r.WidthsText, Rep: OptionText(r, "rep"), Batch: OptionText(r, "batch"))).ToList();
+            .GroupBy(r => (r.Nc, r.M, r.V, r.L, Widths: r.WidthsText, Rep: OptionText(r, "rep"), Batch: OptionText(r, "batch"), P: r.Train)).ToList();
         foreach (var c in configs)
         {
-            var at = AtLargestP(c).ToList();
+            // P is part of a setting: each P is reported with the fraction of grammars that reach the threshold there.
+            var at = c.ToList();
             judged.AddRange(at);
             long p = at[0].Train;
             double chance = at[0].ChanceError, threshold = 0.1 * chance;
             double input = Mean(at.Select(r => r.InputProbeError));
             int layerCount = at.Min(r => r.ProbeErrors.Length);
             var layers = Enumerable.Range(0, layerCount).Select(k => Mean(at.Select(r => r.ProbeErrors[k]))).ToArray();
-            string name = Text($"nc={c.Key.Nc} m={c.Key.M} v={c.Key.V} L={c.Key.L} widths={c.Key.Widths}") + (c.Key.Rep.Length > 0 ? $" rep={c.Key.Rep}" : "") + (c.Key.Batch.Length > 0 ? $" batch={c.Key.Batch}" : "");
+            string name = Text($"nc={c.Key.Nc} m={c.Key.M} v={c.Key.V} L={c.Key.L} widths={c.Key.Widths} P={p}") + (c.Key.Rep.Length > 0 ? $" rep={c.Key.Rep}" : "") + (c.Key.Batch.Length > 0 ? $" batch={c.Key.Batch}" : "");
             var bpRuns = records.Where(r => r.Rule == "bp" && r.Nc == c.Key.Nc && r.M == c.Key.M && r.V == c.Key.V && r.L == c.Key.L && r.WidthsText == c.Key.Widths && r.Train == p).ToList();
             judged.AddRange(bpRuns);
             double bpTop = bpRuns.Count > 0 ? Mean(bpRuns.Select(r => r.Error(ErrorMeasure.Probe))) : double.NaN;

@@ -310,12 +310,20 @@ public static class Reproduction
             // Without it "CLAPP fails" and "this RHM at this P is hard for every rule" cannot be told apart.
             JsonObject Bp() => new() { ["rule"] = "bp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test, ["updates"] = 20000, ["eval-every"] = 0 };
             plans.Add(Plan($"Fig. 5 control: BP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(5) }, Bp()));
-            if (depth != 5) continue;
-            // At L = 5 (narrow networks, minutes a run) the settings the paper leaves open: 16·n_c·m^L, widths 4v² and
-            // 8v², the per-position representation and a larger batch (more in-batch negatives per anchor).
+        }
+        // At L = 5 (narrow networks, minutes a run) the settings the paper leaves open: 16 and 64·n_c·m^L, widths 4v² and 8v²,
+        // the per-position representation and a larger batch (more in-batch negatives per anchor). They come after
+        // every RHM's main runs and controls, so that a reproduction cut part-way has all three depths to judge.
+        if (paper)
+        {
+            const int nmv = 3, depth = 5;
+            var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
+            JsonObject Fixed() => WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth);
+            JsonObject Bp() => new() { ["rule"] = "bp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test, ["updates"] = 20000, ["eval-every"] = 0 };
             var variants = new (string What, Action<JsonObject> Set, bool Bp)[]
             {
                 ("P = 16 n_c m^L", o => o["train-x"] = 16, true),
+                ("P = 64 n_c m^L", o => o["train-x"] = 64, true),
                 ("widths 4v^2", o => o["width"] = 4 * nmv * nmv, true),
                 ("rep per-position", o => o["rep"] = "per-position", false),
                 ("batch 512", o => o["batch"] = 512, false),

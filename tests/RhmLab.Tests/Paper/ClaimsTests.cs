@@ -212,6 +212,25 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void Fig5ReportsEachPAsItsOwnSettingWithTheGrammarsThatReachTheThreshold()
+    {
+        // At P = 4096 CLAPP is stuck beside a BP that learns; at 4·4096 two of three grammars reach the threshold. The
+        // larger P is the RHM's best setting (inconclusive: one grammar stays above), and the smaller is still reported.
+        var small = Depth([0.7, 0.7, 0.7], 0.01);
+        var large = new[] { 1, 2, 3 }.Select(s => Run("clapp", 4 * 4096, s, s == 3 ? 0.4 : 0.01, depth: 3, layers: [0.6, 0.3, s == 3 ? 0.4 : 0.01]));
+        var v = Check("fig5", small.Concat(large));
+        var configurations = v.Numbers["configurations"]!.AsArray();
+        Assert.Equal(2, configurations.Count);
+        var atLarge = configurations.Single(c => (long)c!["train"]! == 4 * 4096)!;
+        Assert.Equal(2, (int)atLarge["seeds_at_threshold"]!);
+        Assert.Equal("fails", (string)configurations.Single(c => (long)c!["train"]! == 4096)!["status"]!);
+        Assert.Contains("P=4096", v.Reason);
+        // Without the larger P the RHM fails; with it the best setting is the larger P (not a failure).
+        Assert.Equal("fails", Check("fig5", small).Verdict);
+        Assert.NotEqual("fails", v.Verdict);
+    }
+
+    [Fact]
     public void CutWhileFallingReadsTheLastFifthOfTheRun()
     {
         Assert.False(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.5, stop: "max-epochs")));
