@@ -6,7 +6,7 @@ usage: python3 docs/stopping-table.py NAME=FOLDER [NAME=FOLDER ...]
 Each FOLDER is read with `rhmlab pstar FOLDER --json` (P*, 2.5-97.5 % bootstrap range of the seeds); core-hours are
 the sum of the records' cpu_seconds (wall seconds where a record has none). A run counts as cut while falling when a
 plateau rule (probe-plateau, objective-plateau) stopped it and its checkpoints fell by more than 0.01 over the last
-fifth of its epochs (Claims.CutWhileFalling); "unverified" counts plateau stops without checkpoints.
+fifth of its epochs (Claims.CutWhileFalling), listed with its last checkpoint's error; "unverified" counts plateau stops without checkpoints.
 """
 import collections, glob, json, os, subprocess, sys
 
@@ -26,6 +26,10 @@ def cut_while_falling(r):
     return earlier[-1] - pts[-1][1] > 0.01
 
 
+def stop_error(r):
+    return r['checkpoints']['test_error'][-1]
+
+
 rows = collections.OrderedDict()
 for arg in sys.argv[1:]:
     name, folder = arg.split('=', 1)
@@ -40,7 +44,8 @@ for arg in sys.argv[1:]:
         rs = [r for r in records if member(r)]
         key = (c['rule'], c['nc'], c['L'])
         cpu = sum((r.get('cpu_seconds') or r.get('wall_seconds') or 0) for r in rs) / 3600
-        cut = [f"{r['train']}/{r['seed']}" for r in rs if cut_while_falling(r)]
+        # With the probe error at the stop: a cut run far above the threshold moves no P*, one near it could.
+        cut = [f"{r['train']}/{r['seed']} ({stop_error(r):.3f})" for r in rs if cut_while_falling(r)]
         unverified = sum(cut_while_falling(r) is None for r in rs)
         p = c['p_star']
         b = c['bootstrap']
@@ -61,7 +66,7 @@ def interval(b):
     return f"{fmt(lo)} – {fmt(hi)}" if lo and hi else '–'
 
 
-print("| rule | n_c = m = v | L | regime | P* | 2.5–97.5 % | runs | core-hours | extra data read | cut while falling (P/seed) | plateau stops without checkpoints |")
+print("| rule | n_c = m = v | L | regime | P* | 2.5–97.5 % | runs | core-hours | extra data read | cut while falling (P/seed (error at the stop)) | plateau stops without checkpoints |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for (rule, nc, L), regimes in sorted(rows.items(), key=lambda kv: (kv[0][2], kv[0][0] != 'bp', kv[0][0], kv[0][1])):
     for name, p, b, cpu, n, cut, unverified, extra in regimes:

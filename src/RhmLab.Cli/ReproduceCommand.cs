@@ -74,8 +74,10 @@ internal static class ReproduceCommand
             {
                 var records = preset.RecordsIn(outDir, own);
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
+                // A drawing that cannot be made (records without what it draws) is said, and the verdicts still written.
                 if (presets.Any(p => p.Id == preset.Id))
-                    foreach (var path in Reproduction.Draw(preset, records, outDir)) stdout.WriteLine($"  wrote {path}");
+                    try { foreach (var path in Reproduction.Draw(preset, records, outDir)) stdout.WriteLine($"  wrote {path}"); }
+                    catch (InvalidDataException e) { stderr.WriteLine($"reproduce: {preset.Id} not drawn: {e.Message}"); }
                 var (section, figureVerdicts) = Reproduction.Section(preset, records);
                 sections.Add(section);
                 verdicts.AddRange(figureVerdicts);

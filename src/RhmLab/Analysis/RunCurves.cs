@@ -16,6 +16,20 @@ public sealed class RunCurves
     /// <summary>Learning rate per epoch.</summary>
     public double[] Lr { get; init; } = [];
 
+    /// <summary>
+    /// The curves of a compact record's <c>checkpoints</c> (epoch, training loss and test error at the evaluated
+    /// epochs; no training error or learning rate); null when the record has none.
+    /// </summary>
+    public static RunCurves? OfCheckpoints(JsonNode? node)
+    {
+        if (node is not JsonObject o || o["epoch"] is null) return null;
+        var c = new RunCurves { Epoch = Column(o, "epoch"), TrainLoss = Column(o, "train_loss"), TestError = Column(o, "test_error") };
+        foreach (var col in new[] { c.TrainLoss, c.TestError })
+            if (col.Length != 0 && col.Length != c.Epoch.Length)
+                throw new InvalidDataException("'checkpoints' columns differ in length");
+        return c;
+    }
+
     /// <summary>Parses the <c>curves</c> object; null when absent.</summary>
     public static RunCurves? Parse(JsonNode? node)
     {

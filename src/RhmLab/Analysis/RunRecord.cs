@@ -77,7 +77,10 @@ public sealed class RunRecord
     public JsonObject Config { get; init; } = new();
     /// <summary>Provenance: version, commit, machine, runtime.</summary>
     public JsonObject Provenance { get; init; } = new();
-    /// <summary>Per-epoch learning curves, when recorded.</summary>
+    /// <summary>
+    /// Per-epoch learning curves, when recorded; for a compact record, its checkpoints (the evaluated epochs only), so
+    /// that learning curves can be drawn from the records kept in the repository.
+    /// </summary>
     public RunCurves? Curves { get; init; }
     /// <summary>
     /// The test error at the run's checkpoints (eval-every), in epoch order: the compact record's <c>checkpoints</c>,
@@ -118,6 +121,7 @@ public sealed class RunRecord
         double chance = OptNum(o, "chance_error");
         var config = OptObject(o, "config");
         var curves = RunCurves.Parse(o["curves"]);
+        var checkpoints = CheckpointsOf(o["checkpoints"], curves);
         return new RunRecord
         {
             Path = path,
@@ -148,8 +152,8 @@ public sealed class RunRecord
             WallSeconds = OptNum(o, "wall_seconds"),
             Config = config,
             Provenance = OptObject(o, "provenance"),
-            Curves = curves,
-            Checkpoints = CheckpointsOf(o["checkpoints"], curves),
+            Curves = curves ?? RunCurves.OfCheckpoints(o["checkpoints"]),
+            Checkpoints = checkpoints,
             Sensitivity = SensitivityTable.ParseAll(o["sensitivity"]),
         };
     }

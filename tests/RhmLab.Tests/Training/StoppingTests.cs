@@ -147,6 +147,20 @@ public sealed class StoppingTests
     }
 
     [Fact]
+    public void ACompactRecordsCheckpointsAreItsLearningCurve()
+    {
+        // The records kept in the repository are compact: Figs. 3, 7 and 8 draw their learning curves from checkpoints.
+        var result = RunExecutor.Execute(Resolve(c => { c.Data.Train = 64; c.Training.Epochs = 12; c.Training.EvalEvery = 5; }));
+        var record = RhmLab.Analysis.RunRecord.Parse(result.ToJson(curves: false).ToJsonString(), "/x/result.json", "x");
+        Assert.Equal(new double[] { 5, 10, 12 }, record.Curves!.Epoch);
+        Assert.Equal(result.TestError, record.Curves.TestError[^1]);
+        Assert.Equal(3, record.Curves.TrainLoss.Length);
+        Assert.Empty(record.Curves.Lr);
+        var figure = RhmLab.Analysis.Figures.FigureCatalog.Build("curves", [record], new RhmLab.Analysis.Figures.FigureOptions { Measure = RhmLab.Analysis.ErrorMeasure.Network });
+        Assert.NotNull(figure);
+    }
+
+    [Fact]
     public void BpCanStopEarlyOnTheSameValidationData()
     {
         var run = Resolve(c =>
