@@ -166,6 +166,12 @@ public class ClaimsTests
         Assert.Equal("bp-nomask", (string)v.Numbers["judged"]![0]!);
         // In Fig. 7 the oracle is judged: a seed that learns fails the claim.
         Assert.Equal("fails", Check("fig7", runs).Verdict);
+        // Sign symmetry keeps true masks and the paper says nothing of it: in Fig. 7 it may learn, reported, not judged.
+        var withSign = runs.Where(r => r.Rule != "lga").Append(Run("dfa", 256, 1, 0.6, 0.7)).Append(Run("sign", 256, 1, 0.1, 0.005)).Append(Run("lga", 256, 1, 0.6, 0.6));
+        var fig7 = Check("fig7", withSign);
+        Assert.Equal("holds", fig7.Verdict);
+        Assert.Contains("sign", fig7.Numbers["reported_not_judged"]!.AsArray().Select(x => (string)x!));
+        Assert.Contains("lga", fig7.Numbers["judged"]!.AsArray().Select(x => (string)x!));
     }
 
     // Fig. 5 runs: CLAPP at L = 3 (input 0.7), layers given; BP's top-layer probe given, at the same RHM and P.
