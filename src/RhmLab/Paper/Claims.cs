@@ -275,7 +275,15 @@ public static class Claims
         var fit = analysis.Fits.FirstOrDefault(f => f.Rule == rule);
         if (fit != null) numbers["slope"] = new JsonObject { ["value"] = Num(fit.Fit.Slope), ["points"] = fit.Fit.Points, ["t95_low"] = Num(fit.Fit.SlopeLow), ["t95_high"] = Num(fit.Fit.SlopeHigh) };
         if (compared == 0) { verdict = Worst(verdict, Inconclusive); reasons.Add($"no RHM has a P* for both BP and {rule} on the same data"); }
-        string reason = reasons.Count > 0 ? string.Join("; ", reasons) : Text($"every ratio within a factor {PStarFactor}");
+        string reason = reasons.Count > 0 ? string.Join("; ", reasons) : Text($"every ratio within a factor {PStarFactor} ({compared} RHM{(compared == 1 ? "" : "s")})");
+        // The criterion judges the RHMs with runs of both; those where only BP has runs (a campaign still running, or a
+        // plan that leaves them out) are named, so that a verdict on part of the figure says so.
+        static (int, int, int, int) Task(RunRecord r) => (r.Nc, r.M, r.V, r.L);
+        var ruleTasks = analysis.Groups.Where(g => g.Group.Rule == rule).Select(g => Task(g.Group.First)).ToHashSet();
+        var bpOnly = analysis.Groups.Where(g => g.Group.Rule == "bp" && !ruleTasks.Contains(Task(g.Group.First)))
+            .Select(g => g.Group.First).Select(r => Text($"nc={r.Nc} m={r.M} v={r.V} L={r.L}")).Distinct().ToList();
+        numbers["bp_only"] = new JsonArray(bpOnly.Select(x => (JsonNode?)x).ToArray());
+        if (bpOnly.Count > 0) reason += Text($"; not compared (no {rule} runs): {string.Join(", ", bpOnly)}");
         return (new(preset.Id, preset.Claim, verdict, criterion, reason, numbers) { Variant = variant }, judged);
     }
 

@@ -237,6 +237,21 @@ public class ClaimsTests
     }
 
     [Fact]
+    public void APStarVerdictNamesTheRhmsWhereOnlyBpHasRuns()
+    {
+        // CLAPP learns as BP does at n_c = m = v = 4; at 5 only BP has run (a campaign still running): the verdict
+        // is on the RHM compared, and its reason names the one that was not.
+        static IEnumerable<RunRecord> Curve(string rule, int nmv, double scale) =>
+            new[] { 1, 2 }.SelectMany(s => new[] { 1L, 4, 16 }.Select(x => Run(rule, x * nmv * nmv * nmv, s, x * scale >= 4 ? 0.0 : 0.6, nmv: nmv, depth: 2)));
+        var runs = Curve("bp", 4, 1).Concat(Curve("clapp", 4, 1)).Concat(Curve("bp", 5, 1));
+        var v = Check("fig4", runs);
+        Assert.Equal("holds", v.Verdict);
+        Assert.Contains("(1 RHM)", v.Reason);
+        Assert.Contains("not compared (no clapp runs): nc=5 m=5 v=5 L=2", v.Reason);
+        Assert.Equal("nc=5 m=5 v=5 L=2", (string)v.Numbers["bp_only"]![0]!);
+    }
+
+    [Fact]
     public void CutWhileFallingReadsTheLastFifthOfTheRun()
     {
         Assert.False(Claims.CutWhileFalling(Run("clapp", 100, 1, 0.5, stop: "max-epochs")));
