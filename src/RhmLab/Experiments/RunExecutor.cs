@@ -115,6 +115,15 @@ public static class RunExecutor
         return largest > 1e8;
     }
 
+    /// <summary>
+    /// Whether a failed ridge fit is the rule's doing rather than the user's: features that blew up, or a hidden layer
+    /// (k ≥ 1) that defeats the default α or a larger one (its activations grew until the Gram matrix lost its
+    /// ridge to rounding: a run of the linear oracle at L = 4 did, with features below <see cref="Blown"/>'s bound).
+    /// The raw input, or an α below the default, keeps the message that names <c>ridge-alpha</c>.
+    /// </summary>
+    internal static bool Unfittable(int layer, double alpha, float[] x, out double largest) =>
+        Blown(x, out largest) | (layer >= 1 && alpha >= new EvaluationOptions().RidgeAlpha);
+
     /// <summary>Probe test error of every hidden layer, and of the raw input for the ridge probe.</summary>
     private static (double[] Errors, double Input) ProbeLayers(Trainer<float> trainer, ResolvedRun run, IMatMul mm, bool logisticProbe, List<string> notes)
     {
@@ -139,7 +148,7 @@ public static class RunExecutor
             {
                 RidgeProbe p;
                 try { p = RidgeProbe.Fit(xtr, train.Count, cols, train.Labels, classes, new RidgeOptions { Alpha = run.Config.Evaluation.RidgeAlpha }, mm); }
-                catch (InvalidOperationException e) when (Blown(xtr, out double largest))
+                catch (InvalidOperationException e) when (Unfittable(k, run.Config.Evaluation.RidgeAlpha, xtr, out double largest))
                 {
                     // A rule that blew the activations up (they are not finite or enormous) leaves a layer no probe can
                     // be fitted to: the run is recorded, that layer's error is null, and the note says why.

@@ -23,6 +23,19 @@ public sealed class ProbeNotesTests
     }
 
     [Fact]
+    public void AHiddenLayerThatDefeatsTheDefaultRidgeIsTheRulesDoing()
+    {
+        // A hidden layer with the default α or more: a note and a null error, whatever the size of its features.
+        Assert.True(RunExecutor.Unfittable(3, 1, [0f, 5e4f], out double size));
+        Assert.Equal(5e4, size, 1);
+        Assert.True(RunExecutor.Unfittable(1, 10, [0f, 1f], out _));
+        // The raw input, or an α below the default, is the user's to change: the message names ridge-alpha.
+        Assert.False(RunExecutor.Unfittable(0, 1, [0f, 1f], out _));
+        Assert.False(RunExecutor.Unfittable(2, 0.01, [0f, 5e4f], out _));
+        Assert.True(RunExecutor.Unfittable(0, 1, [0f, float.NaN], out _));
+    }
+
+    [Fact]
     public void AProbeThatCannotBeFittedOnOrdinaryFeaturesStillNamesRidgeAlpha()
     {
         var run = ResolvedRun.Resolve(new RunConfig { Rhm = { Nc = 3, M = 3, V = 3, L = 2 }, Data = { Train = 40, Test = 20 }, Network = { Width = 8 }, Training = { Epochs = 1 }, Evaluation = { RidgeAlpha = 0 }, Execution = { Blas = MatMulChoice.Managed } });
