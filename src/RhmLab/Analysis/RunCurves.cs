@@ -20,14 +20,16 @@ public sealed class RunCurves
     /// The curves of a compact record's <c>checkpoints</c> (epoch, training loss and test error at the evaluated
     /// epochs; no training error or learning rate); null when the record has none.
     /// </summary>
-    public static RunCurves? OfCheckpoints(JsonNode? node)
+    internal static RunCurves? OfCheckpoints(JsonNode? node)
     {
-        if (node is not JsonObject o || o["epoch"] is null) return null;
-        var c = new RunCurves { Epoch = Column(o, "epoch"), TrainLoss = Column(o, "train_loss"), TestError = Column(o, "test_error") };
-        foreach (var col in new[] { c.TrainLoss, c.TestError })
-            if (col.Length != 0 && col.Length != c.Epoch.Length)
-                throw new InvalidDataException("'checkpoints' columns differ in length");
-        return c;
+        if (node == null) return null;
+        if (node is not JsonObject o) throw new InvalidDataException("'checkpoints' is not an object");
+        return Checked(new RunCurves
+        {
+            Epoch = RunRecord.NumArray(o, "epoch", required: true)!,
+            TrainLoss = Column(o, "train_loss"),
+            TestError = RunRecord.NumArray(o, "test_error", required: true)!,
+        }, "checkpoints");
     }
 
     /// <summary>Parses the <c>curves</c> object; null when absent.</summary>
@@ -35,17 +37,21 @@ public sealed class RunCurves
     {
         if (node == null) return null;
         if (node is not JsonObject o) throw new InvalidDataException("'curves' is not an object");
-        var c = new RunCurves
+        return Checked(new RunCurves
         {
             Epoch = Column(o, "epoch"),
             TrainLoss = Column(o, "train_loss"),
             TrainError = Column(o, "train_error"),
             TestError = Column(o, "test_error"),
             Lr = Column(o, "lr"),
-        };
+        }, "curves");
+    }
+
+    private static RunCurves Checked(RunCurves c, string what)
+    {
         foreach (var col in new[] { c.TrainLoss, c.TrainError, c.TestError, c.Lr })
             if (col.Length != 0 && col.Length != c.Epoch.Length)
-                throw new InvalidDataException("'curves' columns differ in length");
+                throw new InvalidDataException($"'{what}' columns differ in length");
         return c;
     }
 

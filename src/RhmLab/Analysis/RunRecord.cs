@@ -120,8 +120,8 @@ public sealed class RunRecord
         var probe = NumArray(o, "probe_errors", required: true)!;
         double chance = OptNum(o, "chance_error");
         var config = OptObject(o, "config");
-        var curves = RunCurves.Parse(o["curves"]);
-        var checkpoints = CheckpointsOf(o["checkpoints"], curves);
+        // A full record has curves, a compact one checkpoints (never both: RunResult writes one or the other).
+        var curves = RunCurves.Parse(o["curves"]) ?? RunCurves.OfCheckpoints(o["checkpoints"]);
         return new RunRecord
         {
             Path = path,
@@ -152,8 +152,8 @@ public sealed class RunRecord
             WallSeconds = OptNum(o, "wall_seconds"),
             Config = config,
             Provenance = OptObject(o, "provenance"),
-            Curves = curves ?? RunCurves.OfCheckpoints(o["checkpoints"]),
-            Checkpoints = checkpoints,
+            Curves = curves,
+            Checkpoints = CheckpointsOf(curves),
             Sensitivity = SensitivityTable.ParseAll(o["sensitivity"]),
         };
     }
@@ -168,19 +168,8 @@ public sealed class RunRecord
         return AsLong(config["probe-stop-data"]) ?? 2000;
     }
 
-    private static (double, double)[] CheckpointsOf(JsonNode? node, RunCurves? curves)
-    {
-        if (node is JsonObject o)
-        {
-            var epoch = NumArray(o, "epoch", required: true)!;
-            var error = NumArray(o, "test_error", required: true)!;
-            if (epoch.Length != error.Length) throw new InvalidDataException("'checkpoints' columns differ in length");
-            return epoch.Zip(error).Where(x => !double.IsNaN(x.Second)).ToArray();
-        }
-        if (node != null) throw new InvalidDataException("'checkpoints' is not an object");
-        if (curves is null || curves.TestError.Length == 0) return [];
-        return curves.Epoch.Zip(curves.TestError).Where(x => !double.IsNaN(x.Second)).ToArray();
-    }
+    private static (double, double)[] CheckpointsOf(RunCurves? curves) =>
+        curves is null ? [] : curves.Epoch.Zip(curves.TestError).Where(x => !double.IsNaN(x.Second)).ToArray();
 
     private static string FirstLine(string s) { int i = s.IndexOf('\n'); return i < 0 ? s : s[..i]; }
 

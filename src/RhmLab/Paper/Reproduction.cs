@@ -302,7 +302,7 @@ public static class Reproduction
         foreach (var (nmv, depth) in configs)
         {
             var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
-            JsonObject Fixed() => WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth);
+            JsonObject Fixed() => Fig5Clapp(nmv, depth, kept.DefaultIfEmpty(1).Max(), test, paper);
             plans.Add(Plan($"Fig. 5: CLAPP, n_c = m = v = {nmv}, L = {depth}", new JsonObject { ["seed"] = Seeds(paper ? 5 : 1) }, Fixed()));
             plans.Add(Plan($"Fig. 5, separate networks: CLAPP with {string.Join(", ", SeparateDepths(depth, paper))} layer(s), n_c = m = v = {nmv}, L = {depth}",
                 new JsonObject { ["layers"] = Arr(SeparateDepths(depth, paper).Cast<object>().ToArray()), ["seed"] = Seeds(1) }, Fixed()));
@@ -321,7 +321,7 @@ public static class Reproduction
         {
             const int nmv = 3, depth = 5;
             var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
-            JsonObject Fixed() => WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = kept.DefaultIfEmpty(1).Max(), ["test"] = test }, paper, depth);
+            JsonObject Fixed() => Fig5Clapp(nmv, depth, kept.DefaultIfEmpty(1).Max(), test, paper);
             JsonObject Bp() => BpControl(nmv, depth, kept.DefaultIfEmpty(1).Max(), test);
             var variants = new (string What, Action<JsonObject> Set, bool Bp)[]
             {
@@ -350,6 +350,9 @@ public static class Reproduction
             new Drawing("depth", "fig5-depth-separate-networks", new FigureOptions { DepthReading = DepthReading.SeparateNetworks }),
         ]);
     }
+
+    private static JsonObject Fig5Clapp(int nmv, int depth, double trainX, long test, bool paper) =>
+        WithBudget(new JsonObject { ["rule"] = "clapp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = trainX, ["test"] = test }, paper, depth);
 
     private static JsonObject BpControl(int nmv, int depth, double trainX, long test) =>
         new() { ["rule"] = "bp", ["nmv"] = nmv, ["L"] = depth, ["train-x"] = trainX, ["test"] = test, ["updates"] = 100000, ["eval-every"] = 0 };
