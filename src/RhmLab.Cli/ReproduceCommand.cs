@@ -67,7 +67,8 @@ internal static class ReproduceCommand
             var all = RecordReader.Read(outDir, stderr);
             var allPresets = Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)).ToList();
             var own = allPresets.SelectMany(p => p.RecordsIn(outDir, all.Records)).Distinct().ToList();
-            var set = all with { Records = own };
+            // The folder as the user named it: the committed report shows no path of the machine that wrote it.
+            var set = all with { Records = own, Root = outDir };
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
             foreach (var preset in allPresets)

@@ -70,17 +70,20 @@ public static class HtmlReport
         var ci = CultureInfo.InvariantCulture;
         sb.Append("<h2>Figures of the paper</h2>\n<table class=\"claims-table\">\n<tr><th>figure</th><th>claim</th><th>verdict</th></tr>\n");
         foreach (var s in sections)
-            sb.Append("<tr><td><a href=\"#").Append(H(s.Id)).Append("\">").Append(H(s.Title)).Append("</a></td><td>").Append(H(s.Claim))
-              .Append("</td><td><span class=\"verdict ").Append(H(s.Verdict)).Append("\">").Append(H(s.Verdict)).Append("</span></td></tr>\n");
+            foreach (var v in s.Verdicts)
+                sb.Append("<tr><td><a href=\"#").Append(H(s.Id)).Append("\">").Append(H(s.Title)).Append("</a>")
+                  .Append(v.Variant is null ? "" : " <small>(" + H(v.Variant) + ")</small>").Append("</td><td>").Append(H(v.Claim))
+                  .Append("</td><td><span class=\"verdict ").Append(H(v.Verdict)).Append("\">").Append(H(v.Verdict)).Append("</span></td></tr>\n");
         sb.Append("</table>\n");
         int index = 0;
         foreach (var s in sections)
         {
             sb.Append("<section class=\"figure\" id=\"").Append(H(s.Id)).Append("\">\n<h2>").Append(H(s.Title)).Append("</h2>\n")
-              .Append("<p><b>Claim.</b> ").Append(H(s.Claim)).Append("</p>\n")
-              .Append("<p><b>Verdict:</b> <span class=\"verdict ").Append(H(s.Verdict)).Append("\">").Append(H(s.Verdict)).Append("</span> ")
-              .Append(H(s.Reason)).Append("</p>\n")
-              .Append("<p class=\"criterion\"><b>Criterion.</b> ").Append(H(s.Criterion)).Append("</p>\n");
+              .Append("<p><b>Claim.</b> ").Append(H(s.Claim)).Append("</p>\n");
+            foreach (var v in s.Verdicts)
+                sb.Append("<p><b>Verdict").Append(v.Variant is null ? "" : " (" + H(v.Variant) + ")").Append(":</b> <span class=\"verdict ")
+                  .Append(H(v.Verdict)).Append("\">").Append(H(v.Verdict)).Append("</span> ").Append(v.Claim == s.Claim ? "" : "<i>" + H(v.Claim) + "</i> ").Append(H(v.Reason)).Append("</p>\n")
+                  .Append("<p class=\"criterion\"><b>Criterion.</b> ").Append(H(v.Criterion)).Append("</p>\n");
             if (s.Seeds.Max > 0)
             {
                 sb.Append("<p>Seeds per configuration: ").Append(s.Seeds.Min == s.Seeds.Max ? s.Seeds.Min.ToString(ci) : $"{s.Seeds.Min.ToString(ci)}–{s.Seeds.Max.ToString(ci)}").Append('.');
@@ -98,9 +101,10 @@ public static class HtmlReport
                 foreach (var c in s.Configurations) sb.Append("<li>").Append(H(c)).Append("</li>\n");
                 sb.Append("</ul>\n");
             }
-            sb.Append("<details><summary>numbers of the verdict</summary><pre>")
-              .Append(H(s.Numbers.ToJsonString(Json.Readable)))
-              .Append("</pre></details>\n</section>\n");
+            foreach (var v in s.Verdicts)
+                sb.Append("<details><summary>numbers of the verdict").Append(v.Variant is null ? "" : " (" + H(v.Variant) + ")").Append("</summary><pre>")
+                  .Append(H(v.Numbers.ToJsonString(Json.Readable))).Append("</pre></details>\n");
+            sb.Append("</section>\n");
         }
     }
 

@@ -15,14 +15,11 @@ public sealed record ReportSection
     public required string Title { get; init; }
     /// <summary>The paper's claim in one sentence.</summary>
     public required string Claim { get; init; }
-    /// <summary>holds, fails or inconclusive.</summary>
-    public required string Verdict { get; init; }
-    /// <summary>What decided the verdict.</summary>
-    public required string Reason { get; init; }
-    /// <summary>The criterion in words.</summary>
-    public required string Criterion { get; init; }
-    /// <summary>The numbers the verdict rests on.</summary>
-    public JsonObject Numbers { get; init; } = new();
+    /// <summary>
+    /// The verdicts of the figure's claim: one, or one per variant where a figure is judged in several (Fig. 10, one
+    /// per anti-collapse variant). Each has its own row in the report's summary table.
+    /// </summary>
+    public required IReadOnlyList<SectionVerdict> Verdicts { get; init; }
     /// <summary>The drawings of this figure alone, each with a caption that says what its lines and error bars are.</summary>
     public IReadOnlyList<(Figure Figure, string Caption)> Figures { get; init; } = [];
     /// <summary>Drawings that could not be made, with why.</summary>
@@ -32,3 +29,7 @@ public sealed record ReportSection
     /// <summary>Seeds per configuration, smallest and largest (for the note that an interval over fewer than 3 seeds is not a confidence interval).</summary>
     public (int Min, int Max) Seeds { get; init; }
 }
+
+/// <summary>One verdict of a report section: the variant it judges (null where the figure has one), its claim, holds, fails or
+/// inconclusive, what decided it, the criterion in words and the numbers it rests on.</summary>
+public sealed record SectionVerdict(string? Variant, string Claim, string Verdict, string Reason, string Criterion, JsonObject Numbers);

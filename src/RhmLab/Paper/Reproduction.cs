@@ -493,9 +493,6 @@ public static class Reproduction
         var rules = preset.Drawings.Select(d => d.Options.Rules).Where(r => r != null).SelectMany(r => r!).ToHashSet(StringComparer.Ordinal);
         var records = rules.Count == 0 ? folderRecords : folderRecords.Where(r => rules.Contains(r.Rule)).ToList();
         var verdicts = Claims.CheckAll(preset, records);
-        var verdict = verdicts[0];
-        // A figure judged in several variants (Fig. 10) shows the others' verdicts after the first's reason.
-        string reason = string.Join(" | ", verdicts.Select((v, i) => i == 0 && verdicts.Count == 1 ? v.Reason : $"{v.Variant}: {v.Verdict}, {v.Reason}"));
         var figures = new List<(Figure, string)>();
         var missing = new List<string>();
         foreach (var d in preset.Drawings)
@@ -506,8 +503,9 @@ public static class Reproduction
         var seeds = RunGrouping.Group(records).Select(g => g.Runs.Select(r => r.Seed).Distinct().Count()).DefaultIfEmpty(0).ToList();
         var section = new ReportSection
         {
-            Id = preset.Id, Title = "Fig. " + preset.Id[3..], Claim = preset.Claim, Verdict = verdict.Verdict, Reason = reason,
-            Criterion = verdict.Criterion, Numbers = verdict.Numbers, Figures = figures, Missing = missing,
+            Id = preset.Id, Title = "Fig. " + preset.Id[3..], Claim = preset.Claim,
+            Verdicts = verdicts.Select(v => new SectionVerdict(v.Variant, v.Claim, v.Verdict, v.Reason, v.Criterion, v.Numbers)).ToList(),
+            Figures = figures, Missing = missing,
             Configurations = preset.Plans.Select(p => (string?)p["description"] ?? "").ToList(), Seeds = (seeds.Min(), seeds.Max()),
         };
         return (section, verdicts);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RhmLab.Analysis;
+using RhmLab.Analysis.Figures;
 using RhmLab.Paper;
 
 namespace RhmLab.Tests.Paper;
@@ -289,16 +290,22 @@ public class ClaimsTests
         Assert.Contains("no ICA network reaches", none.Reason);
     }
 
-    [Fact]
-    public void Fig10GivesOneVerdictPerAntiCollapseVariantLabelledByBatchCoupling()
+    /// <summary>BP, clapp-pos with <c>centered</c> (learns) and with <c>running-centered</c> (stays far above BP).</summary>
+    private static List<RunRecord> Fig10Runs()
     {
         JsonObject Ac(string v) => new() { ["anti-collapse"] = v };
-        var runs = Curve("bp", 1).Concat(Curve("clapp-pos", 2)).Concat(Curve("clapp-pos", 20).Select(r => new RunRecord
+        return Curve("bp", 1).Concat(Curve("clapp-pos", 2)).Concat(Curve("clapp-pos", 20).Select(r => new RunRecord
         {
             Path = r.Path + "-rc", RunId = r.RunId + "-rc", Rule = r.Rule, Nc = r.Nc, M = r.M, V = r.V, S = r.S, L = r.L, Train = r.Train, Seed = r.Seed,
             ProbeErrors = r.ProbeErrors, InputProbeError = r.InputProbeError, ChanceError = r.ChanceError, SampleScale = r.SampleScale, DStar = r.DStar,
             Widths = r.Widths, Config = Ac("running-centered"),
         })).ToList();
+    }
+
+    [Fact]
+    public void Fig10GivesOneVerdictPerAntiCollapseVariantLabelledByBatchCoupling()
+    {
+        var runs = Fig10Runs();
         var all = Claims.CheckAll(Reproduction.Preset("fig10", "quick"), runs);
         Assert.Equal(["centered", "running-centered"], all.Select(v => v.Variant));
         Assert.Equal("holds", all[0].Verdict);
@@ -312,6 +319,22 @@ public class ClaimsTests
         var onlyCentered = Claims.CheckAll(Reproduction.Preset("fig10", "quick"), runs.Where(r => !r.Path.EndsWith("-rc", StringComparison.Ordinal)).ToList());
         Assert.Equal("strictly-negative-free", onlyCentered[^1].Variant);
         Assert.Equal("inconclusive", onlyCentered[^1].Verdict);
+    }
+
+    [Fact]
+    public void TheReportShowsEveryVariantsVerdictInItsSummaryAndSection()
+    {
+        var (section, verdicts) = Reproduction.Section(Reproduction.Preset("fig10", "quick"), Fig10Runs());
+        Assert.Equal(verdicts.Select(v => v.Verdict), section.Verdicts.Select(v => v.Verdict));
+        string html = HtmlReport.Build(new RecordSet("results/quick", Fig10Runs(), []), new FigureOptions(), [section]);
+        string summary = html[html.IndexOf("claims-table", StringComparison.Ordinal)..html.IndexOf("</table>", StringComparison.Ordinal)];
+        // One row per variant, each with its own verdict: the strictly negative-free variant's failure is not hidden.
+        Assert.Contains("(centered)</small>", summary);
+        Assert.Contains("(running-centered)</small>", summary);
+        Assert.Contains("class=\"verdict holds\"", summary);
+        Assert.Contains("class=\"verdict fails\"", summary);
+        Assert.Contains("<b>Verdict (running-centered):</b>", html);
+        Assert.Contains("<code>results/quick</code>", html);
     }
 
     [Fact]
