@@ -75,11 +75,14 @@ internal static class ReproduceCommand
             {
                 var records = preset.RecordsIn(outDir, own);
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
-                // A drawing that cannot be made (records without what it draws) is said, and the verdicts still written.
-                if (presets.Any(p => p.Id == preset.Id))
-                    try { foreach (var path in Reproduction.Draw(preset, records, outDir)) stdout.WriteLine($"  wrote {path}"); }
-                    catch (InvalidDataException e) { stderr.WriteLine($"reproduce: {preset.Id} not drawn: {e.Message}"); }
+                // Each drawing is built once, for the report and the files; one that cannot be made (records without
+                // what it draws) is said, and the verdicts still written.
                 var (section, figureVerdicts) = Reproduction.Section(preset, records);
+                if (presets.Any(p => p.Id == preset.Id))
+                {
+                    foreach (var path in Reproduction.Save(section, outDir)) stdout.WriteLine($"  wrote {path}");
+                    foreach (var m in section.Missing) stderr.WriteLine($"reproduce: {preset.Id} not drawn: {m}");
+                }
                 sections.Add(section);
                 verdicts.AddRange(figureVerdicts);
                 foreach (var verdict in figureVerdicts)

@@ -91,9 +91,9 @@ public static class HtmlReport
                     sb.Append(" <span class=\"note\">With fewer than 3 seeds, a standard deviation or bootstrap interval over seeds describes the spread of these runs only; it is not a confidence interval.</span>");
                 sb.Append("</p>\n");
             }
-            foreach (var (figure, caption) in s.Figures)
-                sb.Append("<figure>\n").Append(FigureRenderer.Svg(figure, $"{s.Id}_{index++.ToString(ci)}_"))
-                  .Append("<figcaption>").Append(H(caption)).Append("</figcaption>\n</figure>\n");
+            foreach (var f in s.Figures)
+                sb.Append("<figure>\n").Append(FigureRenderer.Svg(f.Figure, $"{s.Id}_{index++.ToString(ci)}_"))
+                  .Append("<figcaption>").Append(H(f.Caption)).Append("</figcaption>\n</figure>\n");
             foreach (var m in s.Missing) sb.Append("<p class=\"note\">Not drawn: ").Append(H(m)).Append("</p>\n");
             if (s.Configurations.Count > 0)
             {

@@ -20,8 +20,8 @@ public sealed record ReportSection
     /// per anti-collapse variant). Each has its own row in the report's summary table.
     /// </summary>
     public required IReadOnlyList<SectionVerdict> Verdicts { get; init; }
-    /// <summary>The drawings of this figure alone, each with a caption that says what its lines and error bars are.</summary>
-    public IReadOnlyList<(Figure Figure, string Caption)> Figures { get; init; } = [];
+    /// <summary>The drawings of this figure alone, each with its file name and a caption that says what its lines and error bars are.</summary>
+    public IReadOnlyList<SectionFigure> Figures { get; init; } = [];
     /// <summary>Drawings that could not be made, with why.</summary>
     public IReadOnlyList<string> Missing { get; init; } = [];
     /// <summary>The sweep plans' descriptions: the configurations of the figure's runs.</summary>
@@ -33,3 +33,7 @@ public sealed record ReportSection
 /// <summary>One verdict of a report section: the variant it judges (null where the figure has one), its claim, holds, fails or
 /// inconclusive, what decided it, the criterion in words and the numbers it rests on.</summary>
 public sealed record SectionVerdict(string? Variant, string Claim, string Verdict, string Reason, string Criterion, JsonObject Numbers);
+
+/// <summary>One drawing of a report section: the file name it is saved under (without extension), the figure, and a
+/// caption that says what its lines and error bars are.</summary>
+public sealed record SectionFigure(string File, Figure Figure, string Caption);

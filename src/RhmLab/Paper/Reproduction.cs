@@ -430,22 +430,18 @@ public static class Reproduction
         ]) { RecordFolders = paper ? ["fig11", "checks/fig11-largeP"] : null };
     }
 
-    /// <summary>Draws a preset's figures from its records into <paramref name="outDir"/> as PNG and SVG.</summary>
-    public static IReadOnlyList<string> Draw(FigurePreset preset, IReadOnlyList<RunRecord> records, string outDir)
+    /// <summary>Saves the drawings of a section (built once, by <see cref="Section"/>) into <paramref name="outDir"/> as PNG and SVG.</summary>
+    public static IReadOnlyList<string> Save(ReportSection section, string outDir)
     {
-        ArgumentNullException.ThrowIfNull(preset);
-        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(section);
         var written = new List<string>();
-        foreach (var d in preset.Drawings)
-        {
-            var figure = FigureCatalog.Build(d.Figure, records, d.Options);
+        foreach (var f in section.Figures)
             foreach (var ext in new[] { ".png", ".svg" })
             {
-                string path = Path.Combine(outDir, d.File + ext);
-                FigureRenderer.Save(figure, path);
+                string path = Path.Combine(outDir, f.File + ext);
+                FigureRenderer.Save(f.Figure, path);
                 written.Add(path);
             }
-        }
         return written;
     }
 
@@ -493,11 +489,11 @@ public static class Reproduction
         var rules = preset.Drawings.Select(d => d.Options.Rules).Where(r => r != null).SelectMany(r => r!).ToHashSet(StringComparer.Ordinal);
         var records = rules.Count == 0 ? folderRecords : folderRecords.Where(r => rules.Contains(r.Rule)).ToList();
         var verdicts = Claims.CheckAll(preset, records);
-        var figures = new List<(Figure, string)>();
+        var figures = new List<SectionFigure>();
         var missing = new List<string>();
         foreach (var d in preset.Drawings)
         {
-            try { figures.Add((FigureCatalog.Build(d.Figure, records, d.Options), Caption(d))); }
+            try { figures.Add(new SectionFigure(d.File, FigureCatalog.Build(d.Figure, records, d.Options), Caption(d))); }
             catch (InvalidDataException e) { missing.Add($"{d.File}: {e.Message}"); }
         }
         var seeds = RunGrouping.Group(records).Select(g => g.Runs.Select(r => r.Seed).Distinct().Count()).DefaultIfEmpty(0).ToList();
