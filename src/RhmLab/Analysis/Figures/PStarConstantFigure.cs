@@ -7,8 +7,9 @@ namespace RhmLab.Analysis.Figures;
 /// The constant of the BP law against depth: P*/(n_c·m^L) of every rule and RHM against L (docs/RESULTS.md, depth).
 /// One colour per rule; each RHM a point, offset slightly along L by its size so that the RHMs of one depth do not hide
 /// each other; bootstrap 2.5–97.5 % error bars (divided by the same n_c·m^L); censored estimates as open triangles at
-/// their bound. A rule whose constant stays flat across L has P* ∝ n_c·m^L at every depth; one that grows with L
-/// needs relatively more data as the hierarchy deepens.
+/// their bound. The constant is drawn on a logarithmic axis: across rules and depths it spans more than a decade (1.7
+/// to above 60 in the committed campaign), and its ratios are what one compares. A rule whose constant stays flat
+/// across L has P* ∝ n_c·m^L at every depth; one that grows with L needs relatively more data as the hierarchy deepens.
 /// </summary>
 public static class PStarConstantFigure
 {
@@ -19,7 +20,7 @@ public static class PStarConstantFigure
         var ci = CultureInfo.InvariantCulture;
         var plot = PlotStyle.NewPlot(
             $"P*/(n_c·m^L) against depth (error ≤ {o.ThresholdFraction.ToString("0.##", ci)}·(1−1/n_c), {o.Measure.Label()})",
-            "depth L (points of one L: RHMs by size, left to right)", "P* / (n_c·m^L)");
+            "depth L (points of one L: RHMs by size, left to right)", "P* / (n_c·m^L) (log scale)");
         var ys = new List<double>();
         var xs = new List<double>();
         var rules = analysis.Groups.Select(g => g.Group.Rule).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -38,15 +39,15 @@ public static class PStarConstantFigure
             if (values.Count > 0)
             {
                 var px = values.Select(X).ToArray();
-                var py = values.Select(g => g.Estimate.Value / g.Group.SampleScale).ToArray();
+                var py = values.Select(g => Math.Log10(g.Estimate.Value / g.Group.SampleScale)).ToArray();
                 var up = new double[px.Length];
                 var down = new double[px.Length];
                 for (int i = 0; i < px.Length; i++)
                 {
                     var b = values[i].Bootstrap;
                     double scale = values[i].Group.SampleScale;
-                    up[i] = b.Upper.IsValue ? Math.Max(0, b.Upper.Value / scale - py[i]) : 0;
-                    down[i] = b.Lower.IsValue ? Math.Max(0, py[i] - b.Lower.Value / scale) : 0;
+                    up[i] = b.Upper.IsValue ? Math.Max(0, Math.Log10(b.Upper.Value / scale) - py[i]) : 0;
+                    down[i] = b.Lower.IsValue ? Math.Max(0, py[i] - Math.Log10(b.Lower.Value / scale)) : 0;
                     ys.Add(py[i] + up[i]);
                     ys.Add(py[i] - down[i]);
                 }
@@ -64,13 +65,12 @@ public static class PStarConstantFigure
                 xs.AddRange(px);
                 ys.AddRange(py);
             }
-            PStarFigure.AddCensored(plot, groups, X, g => g.Estimate.Bound / g.Group.SampleScale, color, rules[ri], xs, ys);
+            PStarFigure.AddCensored(plot, groups, X, g => Math.Log10(g.Estimate.Bound / g.Group.SampleScale), color, rules[ri], xs, ys);
         }
         var depths = analysis.Groups.Select(g => g.Group.First.L).Distinct().Order().ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(depths.Select(d => (double)d).ToArray(), depths.Select(d => d.ToString(ci)).ToArray());
         plot.Axes.SetLimitsX(depths.Min() - 0.5, depths.Max() + 0.5);
-        double top = ys.Count > 0 ? ys.Max() : 1;
-        plot.Axes.SetLimitsY(0, top * 1.1);
+        if (ys.Count > 0) PlotStyle.LogAxis(plot, plot.Axes.Left, ys.Min(), ys.Max());
         PlotStyle.LegendRight(plot);
         return new Figure { Panels = [plot], Width = o.Width ?? 1100, Height = o.Height ?? 650 };
     }
