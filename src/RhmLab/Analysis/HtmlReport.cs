@@ -72,7 +72,7 @@ public static class HtmlReport
         foreach (var s in sections)
             foreach (var v in s.Verdicts)
                 sb.Append("<tr><td><a href=\"#").Append(H(s.Id)).Append("\">").Append(H(s.Title)).Append("</a>")
-                  .Append(v.Variant is null ? "" : " <small>(" + H(v.Variant) + ")</small>").Append("</td><td>").Append(H(v.Claim))
+                  .Append(Variant(v, " <small>", "</small>")).Append("</td><td>").Append(H(v.Claim))
                   .Append("</td><td><span class=\"verdict ").Append(H(v.Verdict)).Append("\">").Append(H(v.Verdict)).Append("</span></td></tr>\n");
         sb.Append("</table>\n");
         int index = 0;
@@ -81,7 +81,7 @@ public static class HtmlReport
             sb.Append("<section class=\"figure\" id=\"").Append(H(s.Id)).Append("\">\n<h2>").Append(H(s.Title)).Append("</h2>\n")
               .Append("<p><b>Claim.</b> ").Append(H(s.Claim)).Append("</p>\n");
             foreach (var v in s.Verdicts)
-                sb.Append("<p><b>Verdict").Append(v.Variant is null ? "" : " (" + H(v.Variant) + ")").Append(":</b> <span class=\"verdict ")
+                sb.Append("<p><b>Verdict").Append(Variant(v, " ", "")).Append(":</b> <span class=\"verdict ")
                   .Append(H(v.Verdict)).Append("\">").Append(H(v.Verdict)).Append("</span> ").Append(v.Claim == s.Claim ? "" : "<i>" + H(v.Claim) + "</i> ").Append(H(v.Reason)).Append("</p>\n")
                   .Append("<p class=\"criterion\"><b>Criterion.</b> ").Append(H(v.Criterion)).Append("</p>\n");
             if (s.Seeds.Max > 0)
@@ -102,11 +102,15 @@ public static class HtmlReport
                 sb.Append("</ul>\n");
             }
             foreach (var v in s.Verdicts)
-                sb.Append("<details><summary>numbers of the verdict").Append(v.Variant is null ? "" : " (" + H(v.Variant) + ")").Append("</summary><pre>")
+                sb.Append("<details><summary>numbers of the verdict").Append(Variant(v, " ", "")).Append("</summary><pre>")
                   .Append(H(v.Numbers.ToJsonString(Json.Readable))).Append("</pre></details>\n");
             sb.Append("</section>\n");
         }
     }
+
+    // The variant a verdict judges, in brackets between the given markup; nothing for a figure with one verdict.
+    private static string Variant(SectionVerdict v, string before, string after) =>
+        v.Variant is null ? "" : before + "(" + H(v.Variant) + ")" + after;
 
     private static void AppendCatalogue(StringBuilder sb, IReadOnlyList<RunRecord> records, FigureOptions options)
     {
