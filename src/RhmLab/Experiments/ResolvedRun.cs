@@ -66,8 +66,10 @@ public sealed class ResolvedRun
         }
         if (training.ObjectiveStop.Enabled && Unsupervised)
             throw new ArgumentException($"objective-stop: the {Rule} rule fits its layers in one pass and has no objective to follow");
+        if (training.KeepWeights.Enabled && Unsupervised)
+            throw new ArgumentException($"keep-weights: the {Rule} rule fits its layers in one pass and has no objective to keep the lowest of");
         // Data outside the P training data that any decision of the run reads (docs/METHODS.md §1.10, "Data budget"):
-        // the validation data of probe-stop. Objective-stop, the train-loss stop and the budgets read none.
+        // the validation data of probe-stop. Objective-stop, keep-weights, the train-loss stop and the budgets read none.
         ExtraDataRead = probeStop.Enabled ? probeStop.Data : 0;
         StopLoss = training.StopLoss ?? (SelfSupervised || Unsupervised ? 0 : 1e-3);
         if (Unsupervised && Network.Bias == BiasMode.None)

@@ -112,6 +112,8 @@ public sealed class RunResult
             ["config"] = r.Config.ToJson(),
             ["provenance"] = Provenance.DeepClone(),
         };
+        if (Outcome.Kept is { } kept)
+            o["kept_weights"] = new JsonObject { ["update"] = kept.Update, ["objective"] = Json.Num(kept.Objective), ["restored"] = kept.Restored };
         if (Sensitivity != null) o["sensitivity"] = Sensitivity.ToJson();
         if (ProbeNotes.Count > 0) o["probe_notes"] = new JsonArray(ProbeNotes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         if (LogisticProbeErrors != null)

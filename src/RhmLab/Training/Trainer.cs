@@ -116,6 +116,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         double stopLoss = run.StopLoss;
         var convergence = o.ProbeStop.Enabled ? new ProbeConvergence(o.ProbeStop) : null;
         var objective = o.ObjectiveStop.Enabled ? new ObjectiveConvergence(o.ObjectiveStop) : null;
+        var kept = o.KeepWeights.Enabled ? new LowestObjectiveWeights<T>(o.KeepWeights, NetworkParameters) : null;
         long updates = 0, lastEvalUpdates = 0;
 
         for (int epoch = 0; epoch < epochs; epoch++)
@@ -158,6 +159,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             double trainLoss = lossSum / seen;
             updates += steps;
+            kept?.Observe(updates, steps, trainLoss);
             var comp = components.ToDictionary(kv => kv.Key, kv => kv.Value / steps, StringComparer.Ordinal);
             // The stopping rules first, so that the epoch they stop at is evaluated like the last epoch of a budget.
             string? converged = null;
@@ -193,7 +195,9 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (stopLoss > 0 && trainLoss < stopLoss) { stop = "train-loss"; break; }
             if (converged != null) { stop = converged; break; }
         }
-        return new TrainingOutcome(logs, stop, divergedEpoch, sw.Elapsed.TotalSeconds);
+        // A diverged run stays diverged: its record says so, and no earlier weights stand in for it.
+        var keptWeights = divergedEpoch == null ? kept?.Finish(updates) : null;
+        return new TrainingOutcome(logs, stop, divergedEpoch, sw.Elapsed.TotalSeconds) { Kept = keptWeights };
     }
 
     private ChainRule<T>? _bp;
@@ -288,4 +292,10 @@ public sealed record TrainingOutcome(IReadOnlyList<EpochLog> Epochs, string Stop
 {
     /// <summary>True when training diverged.</summary>
     public bool Diverged => DivergedEpoch.HasValue;
+
+    /// <summary>
+    /// Under <c>keep-weights lowest-objective</c>, the weights the run ended with; the epoch logs (and a record's
+    /// checkpoints) are of the weights at each epoch, the final evaluation is of these.
+    /// </summary>
+    public KeptWeights? Kept { get; init; }
 }

@@ -68,6 +68,9 @@ public sealed record TrainingOptions
     /// <summary>Stop when the rule's own objective on its training data has stopped falling.</summary>
     [RunOptionGroup]
     public ObjectiveStopOptions ObjectiveStop { get; set; } = new();
+    /// <summary>Which weights the run ends with: the last, or those of its lowest objective on the training data.</summary>
+    [RunOptionGroup]
+    public KeepWeightsOptions KeepWeights { get; set; } = new();
     /// <summary>Stop when the top-layer probe on held-out validation data has converged.</summary>
     [RunOptionGroup]
     public ProbeStopOptions ProbeStop { get; set; } = new();
