@@ -63,6 +63,11 @@ public sealed class RunRecord
     /// the field: probe-stop's validation data when their config has probe-stop on, else 0).
     /// </summary>
     public long ExtraDataRead { get; init; }
+    /// <summary>
+    /// Under <c>keep-weights lowest-objective</c>, the update at which the weights the run was evaluated with were
+    /// copied (<c>kept_weights.update</c>); null for runs that end with their last weights.
+    /// </summary>
+    public long? KeptWeightsUpdate { get; init; }
     /// <summary>Matrix-product provider.</summary>
     public string? Provider { get; init; }
     /// <summary>Threads used.</summary>
@@ -145,6 +150,7 @@ public sealed class RunRecord
             Diverged = OptBool(o, "diverged") ?? false,
             StopReason = OptString(o, "stop_reason"),
             ExtraDataRead = OptLong(o, "extra_data_read") ?? ExtraDataOfConfig(config),
+            KeptWeightsUpdate = o["kept_weights"] is JsonObject kept ? OptLong(kept, "update") : null,
             Provider = OptString(o, "provider"),
             Threads = (int?)OptLong(o, "threads"),
             Optimizer = OptString(o, "optimizer"),

@@ -73,6 +73,7 @@ public sealed class TidyTable
             (new("epochs_run", TidyType.Integer), (r, _) => (long)r.EpochsRun),
             (new("diverged", TidyType.Boolean), (r, _) => r.Diverged),
             (new("stop_reason", TidyType.Text), (r, _) => r.StopReason),
+            (new("kept_weights_update", TidyType.Integer), (r, _) => r.KeptWeightsUpdate),
             (new("optimizer", TidyType.Text), (r, _) => r.Optimizer),
             (new("effective_lr", TidyType.Real), (r, _) => r.EffectiveLr),
             (new("provider", TidyType.Text), (r, _) => r.Provider),

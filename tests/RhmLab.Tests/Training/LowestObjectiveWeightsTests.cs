@@ -115,6 +115,14 @@ public sealed class LowestObjectiveWeightsTests
         var json = keep.ToJson(curves: false)["kept_weights"]!;
         Assert.Equal(kept.Update, (long)json["update"]!);
         Assert.Equal(kept.Restored, (bool)json["restored"]!);
+        // The analysis reads it back, and the tidy table has it in a column (null for a run that kept its last weights).
+        var records = new[] { keep, last }.Select((r, i) => RhmLab.Analysis.RunRecord.Parse(r.ToJson(curves: false).ToJsonString(), "result.json", $"run{i}")).ToArray();
+        Assert.Equal(kept.Update, records[0].KeptWeightsUpdate);
+        Assert.Null(records[1].KeptWeightsUpdate);
+        var table = RhmLab.Analysis.TidyTable.Build(records);
+        int column = table.Columns.Select(c => c.Name).ToList().IndexOf("kept_weights_update");
+        Assert.Equal(kept.Update, table.Rows[0][column]);
+        Assert.Null(table.Rows[^1][column]);
         // One update per epoch (P = 128, batch 128): the kept block of 5 epochs has the lowest mean training loss.
         var losses = last.Outcome.Epochs.Select(e => e.TrainLoss).ToArray();
         var blocks = Enumerable.Range(0, 12).Select(b => losses.Skip(5 * b).Take(5).Average()).ToArray();
