@@ -65,9 +65,12 @@ public sealed class RunRecord
     public long ExtraDataRead { get; init; }
     /// <summary>
     /// Under <c>keep-weights lowest-objective</c>, the update at which the weights the run was evaluated with were
-    /// copied (<c>kept_weights.update</c>); null for runs that end with their last weights.
+    /// copied (<c>kept_weights.update</c>; the run's last update when they are its last weights); null when the option
+    /// was off, or the run diverged or had no finite block.
     /// </summary>
     public long? KeptWeightsUpdate { get; init; }
+    /// <summary>Under <c>keep-weights lowest-objective</c>, whether earlier weights replaced the last ones (<c>kept_weights.restored</c>).</summary>
+    public bool? KeptWeightsRestored { get; init; }
     /// <summary>Matrix-product provider.</summary>
     public string? Provider { get; init; }
     /// <summary>Threads used.</summary>
@@ -151,6 +154,7 @@ public sealed class RunRecord
             StopReason = OptString(o, "stop_reason"),
             ExtraDataRead = OptLong(o, "extra_data_read") ?? ExtraDataOfConfig(config),
             KeptWeightsUpdate = o["kept_weights"] is JsonObject kept ? OptLong(kept, "update") : null,
+            KeptWeightsRestored = o["kept_weights"] is JsonObject keptAgain ? OptBool(keptAgain, "restored") : null,
             Provider = OptString(o, "provider"),
             Threads = (int?)OptLong(o, "threads"),
             Optimizer = OptString(o, "optimizer"),

@@ -74,6 +74,7 @@ public sealed class TidyTable
             (new("diverged", TidyType.Boolean), (r, _) => r.Diverged),
             (new("stop_reason", TidyType.Text), (r, _) => r.StopReason),
             (new("kept_weights_update", TidyType.Integer), (r, _) => r.KeptWeightsUpdate),
+            (new("kept_weights_restored", TidyType.Boolean), (r, _) => r.KeptWeightsRestored),
             (new("optimizer", TidyType.Text), (r, _) => r.Optimizer),
             (new("effective_lr", TidyType.Real), (r, _) => r.EffectiveLr),
             (new("provider", TidyType.Text), (r, _) => r.Provider),

@@ -46,10 +46,13 @@ public sealed record KeptWeights(long Update, double Objective, bool Restored);
 /// the probe error from 0.001 to 0.35 in one block) is evaluated where it had learned. Data-exact: it reads the rule's
 /// loss on the training data, as the train-loss stop and objective-stop do, never a validation or the test set. The
 /// trainer hands it each epoch's updates and mean loss; updates are gathered into blocks of at least
-/// <see cref="KeepWeightsOptions.Every"/> (a block mean, not one noisy epoch, must be lowest), and the weights at the
-/// end of a block whose mean is below every earlier block's are copied. The copy buffers are made once, so an epoch
-/// allocates nothing. Only the network's parameters are kept: the rule's own state (a predictor, an EMA target) is
-/// not evaluated. A run whose objective falls to its end keeps its last weights.
+/// <see cref="KeepWeightsOptions.Every"/>, so that a block mean, not one noisy epoch, decides (only the run's last
+/// block may be shorter), and the weights at the end of a block whose mean is at or below every earlier block's are
+/// copied (a tie keeps the later block, so a flat objective keeps the last weights). A step's loss is measured before
+/// its update, so a collapse in the last updates of the lowest block is already in the copy; blocks are short against
+/// the runs this is for. The copy buffers are made once, so an epoch allocates nothing. Only the network's
+/// parameters are kept: the rule's own state (a predictor, an EMA target) is not evaluated. A run whose objective
+/// falls to its end, or that met the train-loss stop, keeps its last weights.
 /// </summary>
 public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -58,6 +61,7 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
     private readonly T[][] _copy;
     private double _sum;
     private long _blockUpdates;
+    private double _lastBlock = double.NaN;
 
     /// <summary>Keeps copies of <paramref name="parameters"/>' values.</summary>
     public LowestObjectiveWeights(KeepWeightsOptions options, IReadOnlyList<Parameter<T>> parameters)
@@ -89,11 +93,13 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
 
     /// <summary>
     /// Ends the run: judges the last, possibly short, block, and puts the kept weights back when they are not the
-    /// last ones. Returns what was kept, or null when no block had a finite mean.
+    /// last ones. Returns what was kept, or null when no block had a finite mean. <paramref name="lastMetStop"/>: the
+    /// last weights met the train-loss stop, so they are kept whatever an earlier block's mean.
     /// </summary>
-    public KeptWeights? Finish(long totalUpdates)
+    public KeptWeights? Finish(long totalUpdates, bool lastMetStop = false)
     {
         if (_blockUpdates > 0) JudgeBlock(totalUpdates);
+        if (lastMetStop) return double.IsFinite(_lastBlock) ? new KeptWeights(totalUpdates, _lastBlock, false) : null;
         if (LowestUpdate < 0) return null;
         bool restore = LowestUpdate < totalUpdates;
         if (restore)
@@ -106,8 +112,9 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
         double block = _sum / _blockUpdates;
         _sum = 0;
         _blockUpdates = 0;
+        _lastBlock = block;
         // A non-finite block is the divergence check's business; it is never the lowest.
-        if (!double.IsFinite(block) || block >= Lowest) return;
+        if (!double.IsFinite(block) || block > Lowest) return;
         Lowest = block;
         LowestUpdate = totalUpdates;
         for (int i = 0; i < _parameters.Count; i++) _parameters[i].Value.AsSpan().CopyTo(_copy[i]);

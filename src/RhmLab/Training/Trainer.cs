@@ -196,7 +196,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (converged != null) { stop = converged; break; }
         }
         // A diverged run stays diverged: its record says so, and no earlier weights stand in for it.
-        var keptWeights = divergedEpoch == null ? kept?.Finish(updates) : null;
+        var keptWeights = divergedEpoch == null ? kept?.Finish(updates, lastMetStop: stop == "train-loss") : null;
         return new TrainingOutcome(logs, stop, divergedEpoch, sw.Elapsed.TotalSeconds) { Kept = keptWeights };
     }
 
