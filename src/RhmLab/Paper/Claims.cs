@@ -258,7 +258,11 @@ public static class Claims
             {
                 bool farEnough = g.Estimate.Bound >= PStarFactor * bp.Estimate.Value;
                 verdict = Worst(verdict, farEnough ? Fails : Inconclusive);
-                reasons.Add(Text($"{g.Group.ConfigLabel}: {rule} stays above the threshold up to P = {g.Estimate.Bound:0}"));
+                // A bound below BP's own P* says nothing yet about the ratio: the search has not reached the P that decides.
+                string where = farEnough ? Text($", {g.Estimate.Bound / bp.Estimate.Value:0.#} × BP's P* ({bp.Estimate.Value:0})")
+                    : g.Estimate.Bound < bp.Estimate.Value ? Text($", below BP's P* ({bp.Estimate.Value:0}): its search has not reached the P that decides")
+                    : Text($", {g.Estimate.Bound / bp.Estimate.Value:0.#} × BP's P* ({bp.Estimate.Value:0}), less than the factor {PStarFactor}");
+                reasons.Add(Text($"{g.Group.ConfigLabel}: {rule} stays above the threshold up to P = {g.Estimate.Bound:0}") + where);
             }
             else if (!g.Estimate.IsValue && g.Estimate.Censoring != Censoring.AtOrBelowFirst) { verdict = Worst(verdict, Inconclusive); reasons.Add($"{g.Group.ConfigLabel}: no P*"); }
             else

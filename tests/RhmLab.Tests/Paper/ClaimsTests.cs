@@ -64,6 +64,18 @@ public class ClaimsTests
         var v = Check("fig4", runs);
         Assert.Equal("fails", v.Verdict);
         Assert.Contains("stays above the threshold", v.Reason);
+        Assert.Contains("× BP's P*", v.Reason);
+    }
+
+    [Fact]
+    public void ASearchThatHasNotReachedBpsPStarIsInconclusiveAndSaysSo()
+    {
+        // BP crosses at 8·n_c·m^L; the rule's runs stop at 2·n_c·m^L, still above the threshold: nothing is known yet.
+        var runs = Curve("bp", 8).Concat(Curve("clapp", 100, grid: [0.25, 0.5, 1, 2]));
+        var v = Check("fig4", runs);
+        Assert.Equal("inconclusive", v.Verdict);
+        Assert.Contains("below BP's P*", v.Reason);
+        Assert.Contains("has not reached the P that decides", v.Reason);
     }
 
     [Fact]
