@@ -63,6 +63,8 @@ public static class Claims
     public const double NearPMax = 0.1;
     /// <summary>A run stopped by a plateau rule was still learning when its test error fell by more than this over the last fifth of its run.</summary>
     public const double StillFalling = 0.01;
+    /// <summary>Fig. 5: a CLAPP setting is judged <c>fails</c> only on at least this many seeds (grammars).</summary>
+    public const int SeedsToFail = 3;
 
     private const string Holds = "holds", Fails = "fails", Inconclusive = "inconclusive";
 
@@ -312,7 +314,7 @@ public static class Claims
     // "fails" needs BP as the control on the same RHM, widths and P, and CLAPP seeds that were not cut while learning.
     private static (ClaimVerdict, IEnumerable<RunRecord>) DepthNeeded(FigurePreset preset, IReadOnlyList<RunRecord> records)
     {
-        string criterion = Text($"per CLAPP setting (RHM, widths, rep, batch, P; seed means of the ridge probe of networks as deep as the RHM), and per RHM its best setting (the paper leaves widths, P and the representation open; every setting is reported): holds if the raw input's error is at least {FailingFraction}·chance, layer L's at most 0.1·chance, and every layer below L at least twice layer L's error; fails only if CLAPP's layer L stays above {FailingFraction}·chance (or a layer below L is as good as layer L) while BP at the same RHM, widths and P reaches 0.1·chance with its top-layer probe, and every CLAPP seed ran its budget or stopped on a curve no longer falling (by more than {StillFalling} over its last fifth, from its checkpoints); otherwise inconclusive, with the reason");
+        string criterion = Text($"per CLAPP setting (RHM, widths, rep, batch, P; seed means of the ridge probe of networks as deep as the RHM), and per RHM its best setting (the paper leaves widths, P and the representation open; every setting is reported): holds if the raw input's error is at least {FailingFraction}·chance, layer L's at most 0.1·chance, and every layer below L at least twice layer L's error; fails only if CLAPP's layer L stays above {FailingFraction}·chance (or a layer below L is as good as layer L) while BP at the same RHM, widths and P reaches 0.1·chance with its top-layer probe, and every CLAPP seed, at least {SeedsToFail} of them, ran its budget or stopped on a curve no longer falling (by more than {StillFalling} over its last fifth, from its checkpoints); otherwise inconclusive, with the reason");
         var numbers = new JsonArray();
         var judged = new List<RunRecord>();
         // Each setting's status and reason; an RHM takes its best setting.
@@ -364,6 +366,7 @@ public static class Claims
                 else if (!(bpTop <= threshold)) Set(Inconclusive, what + Text($"; BP's top layer also stays above the threshold ({bpTop:0.###}): this RHM at this P is hard for both"));
                 else if (cut.Count > 0) Set(Inconclusive, what + $"; seed(s) {string.Join(", ", cut)} stopped while their error was still falling");
                 else if (unknown.Count > 0) Set(Inconclusive, what + $"; seed(s) {string.Join(", ", unknown)} stopped by a plateau rule without checkpoints to show the curve had flattened");
+                else if (at.Count < SeedsToFail) Set(Inconclusive, what + Text($"; BP reaches {bpTop:0.###}, but CLAPP has {at.Count} seed(s) here so far and a verdict of fails needs {SeedsToFail}"));
                 else Set(Fails, what + Text($"; BP reaches {bpTop:0.###} at the same RHM, widths and P"));
             }
             else if (input < FailingFraction * chance || topError > threshold || bestBelow < 2 * topError)

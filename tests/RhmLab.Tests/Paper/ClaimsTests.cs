@@ -211,6 +211,10 @@ public class ClaimsTests
         var unknown = Check("fig5", Depth(stuck, 0.01, "probe-plateau"));
         Assert.Contains("without checkpoints", unknown.Reason);
         Assert.Equal("fails", Check("fig5", Depth(stuck, 0.01, "objective-plateau", [(100, 0.71), (400, 0.70), (800, 0.70), (1000, 0.70)])).Verdict);
+        // Two CLAPP seeds of three so far: not enough for fails, whatever BP does.
+        var twoSeeds = Check("fig5", Depth(stuck, 0.01).Where(r => !(r.Rule == "clapp" && r.Seed == 3)));
+        Assert.Equal("inconclusive", twoSeeds.Verdict);
+        Assert.Contains("CLAPP has 2 seed(s) here so far", twoSeeds.Reason);
     }
 
     [Fact]
