@@ -128,6 +128,7 @@ public sealed class RunRecord
         var probe = NumArray(o, "probe_errors", required: true)!;
         double chance = OptNum(o, "chance_error");
         var config = OptObject(o, "config");
+        var kept = o["kept_weights"] as JsonObject;
         // A full record has curves, a compact one checkpoints (never both: RunResult writes one or the other).
         var curves = RunCurves.Parse(o["curves"]) ?? RunCurves.OfCheckpoints(o["checkpoints"]);
         return new RunRecord
@@ -153,8 +154,8 @@ public sealed class RunRecord
             Diverged = OptBool(o, "diverged") ?? false,
             StopReason = OptString(o, "stop_reason"),
             ExtraDataRead = OptLong(o, "extra_data_read") ?? ExtraDataOfConfig(config),
-            KeptWeightsUpdate = o["kept_weights"] is JsonObject kept ? OptLong(kept, "update") : null,
-            KeptWeightsRestored = o["kept_weights"] is JsonObject keptAgain ? OptBool(keptAgain, "restored") : null,
+            KeptWeightsUpdate = kept is null ? null : OptLong(kept, "update"),
+            KeptWeightsRestored = kept is null ? null : OptBool(kept, "restored"),
             Provider = OptString(o, "provider"),
             Threads = (int?)OptLong(o, "threads"),
             Optimizer = OptString(o, "optimizer"),

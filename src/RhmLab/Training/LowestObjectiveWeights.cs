@@ -56,12 +56,9 @@ public sealed record KeptWeights(long Update, double Objective, bool Restored);
 /// </summary>
 public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly long _every;
+    private readonly ObjectiveBlocks _blocks;
     private readonly IReadOnlyList<Parameter<T>> _parameters;
     private readonly T[][] _copy;
-    private double _sum;
-    private long _blockUpdates;
-    private double _lastBlock = double.NaN;
 
     /// <summary>Keeps copies of <paramref name="parameters"/>' values.</summary>
     public LowestObjectiveWeights(KeepWeightsOptions options, IReadOnlyList<Parameter<T>> parameters)
@@ -69,7 +66,7 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
         ArgumentNullException.ThrowIfNull(options);
         _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
         if (options.Every < 1) throw new ArgumentException("keep-weights-every: must be >= 1");
-        _every = options.Every;
+        _blocks = new ObjectiveBlocks(options.Every);
         _copy = parameters.Select(p => new T[p.Value.Length]).ToArray();
     }
 
@@ -85,10 +82,7 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
     /// </summary>
     public void Observe(long totalUpdates, long updates, double meanLoss)
     {
-        if (updates <= 0) return;
-        _sum += meanLoss * updates;
-        _blockUpdates += updates;
-        if (_blockUpdates >= _every) JudgeBlock(totalUpdates);
+        if (_blocks.Add(updates, meanLoss)) JudgeBlock(totalUpdates);
     }
 
     /// <summary>
@@ -98,8 +92,8 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
     /// </summary>
     public KeptWeights? Finish(long totalUpdates, bool lastMetStop = false)
     {
-        if (_blockUpdates > 0) JudgeBlock(totalUpdates);
-        if (lastMetStop) return double.IsFinite(_lastBlock) ? new KeptWeights(totalUpdates, _lastBlock, false) : null;
+        if (_blocks.Flush()) JudgeBlock(totalUpdates);
+        if (lastMetStop) return double.IsFinite(_blocks.Last) ? new KeptWeights(totalUpdates, _blocks.Last, false) : null;
         if (LowestUpdate < 0) return null;
         bool restore = LowestUpdate < totalUpdates;
         if (restore)
@@ -109,10 +103,7 @@ public sealed class LowestObjectiveWeights<T> where T : unmanaged, IFloatingPoin
 
     private void JudgeBlock(long totalUpdates)
     {
-        double block = _sum / _blockUpdates;
-        _sum = 0;
-        _blockUpdates = 0;
-        _lastBlock = block;
+        double block = _blocks.Last;
         // A non-finite block is the divergence check's business; it is never the lowest.
         if (!double.IsFinite(block) || block > Lowest) return;
         Lowest = block;

@@ -50,8 +50,7 @@ public sealed class ObjectiveConvergence
     private readonly ObjectiveStopOptions _options;
     private double _reference = double.PositiveInfinity;
     private long _lastProgress;
-    private double _sum;
-    private long _blockUpdates;
+    private readonly ObjectiveBlocks _blocks;
 
     /// <summary>Stop reason when the objective has stopped falling.</summary>
     public const string Plateau = "objective-plateau";
@@ -63,13 +62,14 @@ public sealed class ObjectiveConvergence
         if (options.Every < 1) throw new ArgumentException("objective-stop-every: must be >= 1");
         if (options.Window < 1) throw new ArgumentException("objective-stop-window: must be >= 1");
         if (!(options.Tolerance >= 0)) throw new ArgumentException("objective-stop-tol: must be >= 0");
+        _blocks = new ObjectiveBlocks(options.Every);
     }
 
     /// <summary>The level at the last progress (the mean of the block that made it).</summary>
     public double Reference => _reference;
 
     /// <summary>The mean of the last block judged, or NaN before the first.</summary>
-    public double LastBlock { get; private set; } = double.NaN;
+    public double LastBlock => _blocks.Last;
 
     /// <summary>
     /// Takes one epoch: its <paramref name="updates"/> and the mean of its per-update losses. Returns a stop reason or
@@ -77,14 +77,8 @@ public sealed class ObjectiveConvergence
     /// </summary>
     public string? Observe(long totalUpdates, long updates, double meanLoss)
     {
-        if (updates <= 0) return null;
-        _sum += meanLoss * updates;
-        _blockUpdates += updates;
-        if (_blockUpdates < _options.Every) return null;
-        double block = _sum / _blockUpdates;
-        _sum = 0;
-        _blockUpdates = 0;
-        LastBlock = block;
+        if (!_blocks.Add(updates, meanLoss)) return null;
+        double block = _blocks.Last;
         // A non-finite objective is the divergence check's business, not a plateau.
         if (!double.IsFinite(block)) return null;
         if (double.IsPositiveInfinity(_reference) || block < _reference - _options.Tolerance * Math.Abs(_reference))
