@@ -22,9 +22,10 @@ internal static class ReproduceCommand
         var json = new Option<bool>("--json") { Description = "With --dry-run: one JSON object on stdout (runs, estimated_core_hours, per figure and plan)" };
         var compact = new Option<bool>("--compact") { Description = "Write compact records (no per-epoch curves; test-error checkpoints kept), as for results kept in the repository" };
         var fromRecords = new Option<bool>("--from-records") { Description = "Run nothing: draw the figures and write claims.json and report.html from the records already in the folder" };
+        var reuse = SweepCommand.ReuseOption();
         var cmd = new Command("reproduce", "Run the preset sweep of a figure of the paper and draw it (resumable)");
         cmd.Arguments.Add(figure);
-        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, fromRecords, compact, PluginOption.Create() }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { scale, output, jobs, dryRun, json, fromRecords, compact, reuse, PluginOption.Create() }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string which = parse.GetValue(figure)!;
@@ -34,7 +35,8 @@ internal static class ReproduceCommand
             string outDir = parse.GetValue(output) ?? Path.Combine("results", sc);
             int nJobs = parse.GetValue(jobs);
             if (nJobs < 1) throw new ArgumentException($"--jobs must be >= 1 (got {nJobs})");
-            if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, presets, sc, outDir, parse.GetValue(json));
+            var reuseIndex = SweepCommand.ReuseIndex(parse.GetValue(reuse));
+            if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, presets, sc, outDir, parse.GetValue(json), reuseIndex);
             if (parse.GetValue(json)) throw new ArgumentException("--json: only with --dry-run (a reproduction prints its progress)");
             try { Directory.CreateDirectory(outDir); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
@@ -56,7 +58,7 @@ internal static class ReproduceCommand
                     AtomicFile.WriteAllText(planPath, text);
                     var plan = SweepPlan.Parse(text, planPath);
                     int code = new SweepCommand.SweepSession(stdout, stderr, json: false)
-                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, Compact = parse.GetValue(compact), EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
+                        .Run(plan, planPath, null, new SweepOptions { OutDir = folder, Jobs = nJobs, Compact = parse.GetValue(compact), Reuse = reuseIndex, EstimateSeconds = p => CostModel.Estimate(p.Run, calibration.Value).Seconds });
                     if (code != 0) exit = code;
                     if (code >= 128) return code;
                 }
@@ -105,9 +107,9 @@ internal static class ReproduceCommand
     /// <summary>
     /// The figures' runs and their estimated cost. Figures that share a folder share runs (Figs. 4, 9 and 10 share
     /// BP's), so a run is counted once, by its hash and folder; runs already in <paramref name="outDir"/> are counted
-    /// as done.
+    /// as done, and so are runs whose records <c>--reuse</c> can copy.
     /// </summary>
-    private static int DryRun(TextWriter stdout, TextWriter stderr, IReadOnlyList<FigurePreset> presets, string scale, string outDir, bool asJson)
+    private static int DryRun(TextWriter stdout, TextWriter stderr, IReadOnlyList<FigurePreset> presets, string scale, string outDir, bool asJson, RecordIndex? reuse)
     {
         var calibration = CostCommand.LoadCalibration(asJson ? stderr : stdout, out var calibrationNotes);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -123,7 +125,7 @@ internal static class ReproduceCommand
             for (int i = 0; i < preset.Plans.Count; i++)
             {
                 var plan = SweepPlan.Parse(preset.Plans[i].ToJsonString(), $"{preset.Id} plan {i + 1}");
-                var estimate = PlanEstimate.Of(plan, calibration, Path.Combine(outDir, preset.PlanFolder(i)));
+                var estimate = PlanEstimate.Of(plan, calibration, Path.Combine(outDir, preset.PlanFolder(i)), reuse: reuse);
                 var fresh = estimate.Runs.Where(r => seen.Add(preset.PlanFolder(i) + "/" + r.Point.Hash)).ToList();
                 double h = fresh.Sum(r => r.Cost.Seconds) / 3600, l = fresh.Where(r => !r.Done).Sum(r => r.Cost.Seconds) / 3600;
                 plans.Add(new JsonObject

@@ -25,10 +25,11 @@ internal static class SweepCommand
         var noWait = new Option<bool>("--no-wait") { Description = "Do not wait for runs that other processes are executing" };
         var dryRun = new Option<bool>("--dry-run") { Description = "List the runs and their state; run nothing" };
         var compact = new Option<bool>("--compact") { Description = "Write compact run records (no learning curves, no indentation), e.g. for results kept in a repository" };
+        var reuse = ReuseOption();
 
         var cmd = new Command("sweep", "Run a sweep plan: every point once, in parallel, resumable, shardable");
         cmd.Arguments.Add(plan);
-        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun, compact, PluginOption.Create() }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, jobs, shard, json, staleAfter, noWait, dryRun, compact, reuse, PluginOption.Create() }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string planPath = parse.GetValue(plan)!;
@@ -41,7 +42,8 @@ internal static class SweepCommand
             if (!(stale > 0) || double.IsInfinity(stale)) throw new ArgumentException($"--stale-after: must be a positive number of seconds (got {stale})");
             string outDir = parse.GetValue(output)!;
             bool asJson = parse.GetValue(json);
-            if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, sweepPlan, part, outDir, asJson);
+            var reuseIndex = ReuseIndex(parse.GetValue(reuse));
+            if (parse.GetValue(dryRun)) return DryRun(stdout, stderr, sweepPlan, part, outDir, asJson, reuseIndex);
             PrepareFolder(outDir);
             // The calibration only feeds the ETA: a sweep runs without it.
             CostCalibration? calibration = null;
@@ -50,11 +52,27 @@ internal static class SweepCommand
             return new SweepSession(stdout, stderr, asJson).Run(sweepPlan, planPath, part, new SweepOptions
             {
                 OutDir = outDir, Jobs = jobCount, Shard = part, StaleAfter = TimeSpan.FromSeconds(stale),
-                WaitForOthers = !parse.GetValue(noWait), Compact = parse.GetValue(compact),
+                WaitForOthers = !parse.GetValue(noWait), Compact = parse.GetValue(compact), Reuse = reuseIndex,
                 EstimateSeconds = calibration is null ? null : p => CostModel.Estimate(p.Run, calibration).Seconds,
             });
         });
         return cmd;
+    }
+
+    /// <summary><c>--reuse</c>, shared by sweep and reproduce.</summary>
+    internal static Option<string[]> ReuseOption() => new("--reuse")
+    {
+        Description = "Another results folder (searched for runs/<hash>/ at any depth; repeatable): a run with no record here whose key has a valid record there is copied, not run again (the same key is the same configuration, and a run is deterministic for it)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>The records of the <c>--reuse</c> folders; each must exist.</summary>
+    internal static RecordIndex? ReuseIndex(string[]? folders)
+    {
+        if (folders is null || folders.Length == 0) return null;
+        foreach (string f in folders)
+            if (!Directory.Exists(f)) throw new ArgumentException($"--reuse: folder '{f}' does not exist");
+        return new RecordIndex(folders);
     }
 
     internal static void PrepareFolder(string dir)
@@ -65,10 +83,10 @@ internal static class SweepCommand
         DataCommand.CheckWritable(Path.Combine(dir, SweepStore.ManifestFile), "--out");
     }
 
-    private static int DryRun(TextWriter w, TextWriter log, SweepPlan plan, SweepShard? shard, string outDir, bool asJson)
+    private static int DryRun(TextWriter w, TextWriter log, SweepPlan plan, SweepShard? shard, string outDir, bool asJson, RecordIndex? reuse)
     {
         var calibration = CostCommand.LoadCalibration(log, out var calibrationNotes);
-        var estimate = PlanEstimate.Of(plan, calibration, outDir, shard);
+        var estimate = PlanEstimate.Of(plan, calibration, outDir, shard, reuse);
         if (plan.Search != null) return SearchDryRun(w, plan, shard, outDir, asJson, estimate, (calibration, calibrationNotes));
         var rows = new JsonArray();
         var seconds = estimate.Runs.ToDictionary(r => r.Point.Hash, r => r.Cost.Seconds, StringComparer.Ordinal);
@@ -76,6 +94,7 @@ internal static class SweepCommand
         {
             string dir = SweepStore.RunDir(outDir, p.Hash);
             string state = SweepStore.TryReadResult(dir, p.Hash, out string? problem) != null ? "done"
+                : reuse?.Find(p.Hash, dir, out _) != null ? "reuse"
                 : problem != null ? "invalid"
                 : File.Exists(Path.Combine(dir, RunLock.FileName)) ? "claimed"
                 : File.Exists(Path.Combine(dir, SweepStore.ErrorFile)) ? "failed" : "todo";
@@ -191,7 +210,7 @@ internal static class SweepCommand
             {
                 OutDir = baseOptions.OutDir, Jobs = baseOptions.Jobs, Shard = baseOptions.Shard, StaleAfter = baseOptions.StaleAfter,
                 WaitForOthers = baseOptions.WaitForOthers, OnEvent = OnEvent, Compact = baseOptions.Compact,
-                EstimateSeconds = baseOptions.EstimateSeconds,
+                EstimateSeconds = baseOptions.EstimateSeconds, Reuse = baseOptions.Reuse,
             };
             SweepSummary? summary = null;
             Exception? error = null;
@@ -298,7 +317,7 @@ internal static class SweepCommand
 
         private int Finish(SweepSummary s, int signal, string outDir)
         {
-            var parts = new List<string> { $"{s.Executed} finished{(s.Diverged > 0 ? $" ({s.Diverged} diverged)" : "")}", $"{s.Skipped} skipped (already done)", $"{s.Failed} failed" };
+            var parts = new List<string> { $"{s.Executed} finished{(s.Diverged > 0 ? $" ({s.Diverged} diverged)" : "")}", (s.Reused > 0 ? $"{s.Skipped} skipped (already done; {s.Reused} of them copied from --reuse folders)" : $"{s.Skipped} skipped (already done)"), $"{s.Failed} failed" };
             if (s.Elsewhere > 0) parts.Add($"{s.Elsewhere} running elsewhere");
             bool stopped = s.Cancelled || s.StorageError != null;
             Line($"sweep: {(stopped ? "stopped" : "done")} in {Duration(s.Elapsed)}: {string.Join(", ", parts)}");

@@ -244,14 +244,17 @@ public sealed record PlanEstimate(IReadOnlyList<PlannedRun> Runs, bool Search)
     /// <summary>
     /// The estimate of a plan. A grid plan's runs are its points; a search plan's are, per configuration, the sizes it
     /// has finished (read from <paramref name="outDir"/>) and then <see cref="CostModel.ExpectedSearchSizes"/> from
-    /// where it stands.
+    /// where it stands. A run counts as done when its record is in <paramref name="outDir"/> or, with
+    /// <paramref name="reuse"/>, can be copied from another folder (a search's path is still read from its own folder).
     /// </summary>
-    public static PlanEstimate Of(SweepPlan plan, CostCalibration calibration, string? outDir = null, SweepShard? shard = null)
+    public static PlanEstimate Of(SweepPlan plan, CostCalibration calibration, string? outDir = null, SweepShard? shard = null, RecordIndex? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(calibration);
         var runs = new List<PlannedRun>();
-        bool Done(SweepPoint p) => outDir != null && SweepStore.TryReadResult(SweepStore.RunDir(outDir, p.Hash), p.Hash) != null;
+        bool Done(SweepPoint p) =>
+            (outDir != null && SweepStore.TryReadResult(SweepStore.RunDir(outDir, p.Hash), p.Hash) != null)
+            || (reuse != null && reuse.Find(p.Hash, outDir is null ? null : SweepStore.RunDir(outDir, p.Hash), out _) != null);
         if (plan.Search is not { } search)
         {
             foreach (var p in plan.PointsOf(shard)) runs.Add(new PlannedRun(p, CostModel.Estimate(p.Run, calibration), Done(p)));

@@ -145,7 +145,7 @@ public sealed class SearchRunner
         var sw = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(Path.Combine(_options.OutDir, "runs"));
         SweepRunner.WriteManifest(_plan, _options, _options.OutDir);
-        int executed = 0, diverged = 0, skipped = 0, failed = 0, elsewhere = 0, total = 0;
+        int executed = 0, diverged = 0, skipped = 0, reused = 0, failed = 0, elsewhere = 0, total = 0;
         var failures = new List<(string, string, string)>();
         string? storage = null;
         var inner = new SweepOptions
@@ -153,6 +153,7 @@ public sealed class SearchRunner
             OutDir = _options.OutDir, Jobs = _options.Jobs, StaleAfter = _options.StaleAfter, Heartbeat = _options.Heartbeat,
             PollInterval = _options.PollInterval, WaitForOthers = _options.WaitForOthers, Execute = _options.Execute,
             OnEvent = _options.OnEvent, WriteManifest = false, Compact = _options.Compact, EstimateSeconds = _options.EstimateSeconds,
+            Reuse = _options.Reuse,
         };
         // Configurations with a failed run are set aside (their size cannot finish), the others go on; a step that
         // settles nothing and leaves the same runs pending would repeat forever, and is an error.
@@ -181,6 +182,7 @@ public sealed class SearchRunner
             var summary = runner.Run(cancel);
             total += summary.Total;
             skipped += summary.Skipped;
+            reused += summary.Reused;
             executed += summary.Executed; diverged += summary.Diverged; failed += summary.Failed; elsewhere += summary.Elsewhere;
             failures.AddRange(summary.Failures);
             storage ??= summary.StorageError;
@@ -200,6 +202,7 @@ public sealed class SearchRunner
             Executed = executed,
             Diverged = diverged,
             Skipped = skipped,
+            Reused = reused,
             Failed = failed,
             Elsewhere = elsewhere,
             NotRun = unsettled * (Units.Count > 0 ? Units[0].Seeds.Count : 0),

@@ -5,6 +5,11 @@ public enum SweepRunState
 {
     /// <summary>A valid result was already there.</summary>
     Skipped,
+    /// <summary>
+    /// A valid record of the same run (same key) was found in another results folder and copied here instead of running
+    /// it (<c>--reuse</c>; the detail names the run folder it came from). It counts as skipped.
+    /// </summary>
+    Reused,
     /// <summary>This process locked it and started it.</summary>
     Started,
     /// <summary>It took over an abandoned lock (the detail says why).</summary>

@@ -42,6 +42,12 @@ public sealed class SweepOptions
     /// </summary>
     public Func<SweepPoint, double>? EstimateSeconds { get; init; }
 
+    /// <summary>
+    /// Records in other results folders that may stand for this sweep's runs (<c>--reuse</c>): a run with no record
+    /// here whose key has a valid record there is copied, not run (<see cref="SweepRunState.Reused"/>). Null: none.
+    /// </summary>
+    public RecordIndex? Reuse { get; init; }
+
     /// <summary>Whether the sweep writes the plan's manifest (a search writes its own once, not one per step).</summary>
     internal bool WriteManifest { get; init; } = true;
 

@@ -3,7 +3,7 @@ namespace RhmLab.Experiments;
 /// <summary>Live counters of a sweep, safe to read from another thread while it runs.</summary>
 public sealed class SweepProgress
 {
-    private int _executed, _diverged, _skipped, _failed, _running, _busy;
+    private int _executed, _diverged, _skipped, _reused, _failed, _running, _busy;
     private long _firstStartTicks;
     private readonly int _jobs;
     private readonly double _estimatedTotal;
@@ -39,6 +39,8 @@ public sealed class SweepProgress
     public int Diverged => Volatile.Read(ref _diverged);
     /// <summary>Runs whose result was already there (or was written meanwhile by another process).</summary>
     public int Skipped => Volatile.Read(ref _skipped);
+    /// <summary>Of the skipped runs, those whose record was copied from another folder (<c>--reuse</c>).</summary>
+    public int Reused => Volatile.Read(ref _reused);
     /// <summary>Runs that threw.</summary>
     public int Failed => Volatile.Read(ref _failed);
     /// <summary>Runs executing now in this process.</summary>
@@ -82,6 +84,7 @@ public sealed class SweepProgress
     internal void Stopped() => Interlocked.Decrement(ref _running);
     internal void AddExecuted(bool diverged) { Interlocked.Increment(ref _executed); if (diverged) Interlocked.Increment(ref _diverged); }
     internal void AddSkipped() => Interlocked.Increment(ref _skipped);
+    internal void AddReused() { Interlocked.Increment(ref _skipped); Interlocked.Increment(ref _reused); }
     internal void AddFailed() => Interlocked.Increment(ref _failed);
     internal void AddElsewhere() => Interlocked.Increment(ref _busy);
 }

@@ -78,6 +78,7 @@ public sealed class SweepRunner
             Executed = p.Executed,
             Diverged = p.Diverged,
             Skipped = p.Skipped,
+            Reused = p.Reused,
             Failed = p.Failed,
             Elsewhere = p.Elsewhere,
             NotRun = Math.Max(0, p.Total - p.Settled),
@@ -155,6 +156,7 @@ public sealed class SweepRunner
             foreach (string file in (string[])[SweepStore.ResultFile, SweepStore.ConfigFile, SweepStore.ErrorFile])
                 AtomicFile.DeleteAbandoned(dir, file, WriterGone, _options.StaleAfter);
             SetAsideInvalidResult(dir);
+            if (TryReuse(point, dir)) return true;
             Execute(point, dir, cancel);
         }
         return true;
@@ -194,6 +196,36 @@ public sealed class SweepRunner
         Progress.AddSkipped();
         Progress.Settle(Estimate(point), null);
         Emit(point, SweepRunState.Skipped, null);
+    }
+
+    /// <summary>
+    /// Copies the record of the same run from another results folder (<see cref="SweepOptions.Reuse"/>), if there is
+    /// one, as this folder's record: the same bytes but for <c>sweep_point</c>, which becomes this plan's, and
+    /// <c>reused_from</c>, the run folder it came from. Called under the lock, like a run.
+    /// </summary>
+    private bool TryReuse(SweepPoint point, string dir)
+    {
+        if (_options.Reuse is not { IsEmpty: false } index) return false;
+        var record = index.Find(point.Hash, dir, out string? source);
+        if (record is null) return false;
+        record["sweep_point"] = point.Values.DeepClone();
+        record["reused_from"] = source;
+        string text = _options.Compact ? record.ToJsonString() : record.ToJsonString(SweepStore.Indented);
+        try
+        {
+            AtomicFile.WriteAllText(Path.Combine(dir, SweepStore.ResultFile), text + "\n");
+            SweepStore.AppendAttempt(dir, "reused", $"from={source}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            StorageFailed(point, SweepStore.ResultFile, e);
+            return true;
+        }
+        TryDelete(Path.Combine(dir, SweepStore.ErrorFile));
+        Progress.AddReused();
+        Progress.Settle(Estimate(point), null);
+        Emit(point, SweepRunState.Reused, source);
+        return true;
     }
 
     /// <summary>

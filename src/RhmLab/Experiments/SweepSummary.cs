@@ -15,6 +15,8 @@ public sealed class SweepSummary
     public required int Diverged { get; init; }
     /// <summary>Runs already done.</summary>
     public required int Skipped { get; init; }
+    /// <summary>Of the skipped runs, those copied from another results folder (<c>--reuse</c>).</summary>
+    public int Reused { get; init; }
     /// <summary>Runs that threw (here, or in another process during this sweep).</summary>
     public required int Failed { get; init; }
     /// <summary>Runs left to another live process (only when not waiting for them).</summary>
@@ -42,6 +44,7 @@ public sealed class SweepSummary
         ["finished"] = Executed,
         ["diverged"] = Diverged,
         ["skipped"] = Skipped,
+        ["reused"] = Reused,
         ["failed"] = Failed,
         ["elsewhere"] = Elsewhere,
         ["not_run"] = NotRun,

@@ -323,10 +323,11 @@ public static class Reproduction
             var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
             JsonObject Fixed() => Fig5Clapp(nmv, depth, kept.DefaultIfEmpty(1).Max(), test, paper);
             JsonObject Bp() => BpControl(nmv, depth, kept.DefaultIfEmpty(1).Max(), test);
+            long ncmL = (long)Math.Round(new RhmParameters(nmv, nmv, nmv, 2, depth).SampleScale);
             var variants = new (string What, Action<JsonObject> Set, bool Bp)[]
             {
-                ("P = 16 n_c m^L", o => o["train-x"] = 16, true),
-                ("P = 64 n_c m^L", o => o["train-x"] = 64, true),
+                ("P = 16 n_c m^L", o => AbsoluteTrain(o, 16 * ncmL), true),
+                ("P = 64 n_c m^L", o => AbsoluteTrain(o, 64 * ncmL), true),
                 ("widths 4v^2", o => o["width"] = 4 * nmv * nmv, true),
                 ("rep per-position", o => o["rep"] = "per-position", false),
                 ("batch 512", o => o["batch"] = 512, false),
@@ -349,6 +350,15 @@ public static class Reproduction
             new Drawing("depth", "fig5-depth", new FigureOptions()),
             new Drawing("depth", "fig5-depth-separate-networks", new FigureOptions { DepthReading = DepthReading.SeparateNetworks }),
         ]);
+    }
+
+    // The larger P of Fig. 5's L = 5 settings as an absolute `train`, the way the depth searches (plans/paper/depth)
+    // write it: the run then has the same configuration, and so the same run key, as the search's run at that P, and
+    // the records can be shared between the two folders instead of computed twice (docs/RESULTS.md, Fig. 5).
+    private static void AbsoluteTrain(JsonObject o, long train)
+    {
+        o.Remove("train-x");
+        o["train"] = train;
     }
 
     private static JsonObject Fig5Clapp(int nmv, int depth, double trainX, long test, bool paper) =>

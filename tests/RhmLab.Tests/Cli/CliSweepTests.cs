@@ -132,4 +132,24 @@ public sealed class CliSweepTests : IDisposable
         Assert.Equal("'it'\\''s'", SlurmScript.Quote("it's"));
         Assert.Equal("''", SlurmScript.Quote(""));
     }
+
+    [Fact]
+    public void ReuseCopiesAnotherFoldersRecordsAndNamesAMissingFolder()
+    {
+        string plan = Plan("\"seed\": [1, 2]");
+        string other = Path.Combine(_dir, "other");
+        Assert.Equal(0, Cli.Run("sweep", plan, "--out", other).ExitCode);
+
+        var dry = Cli.Run("sweep", plan, "--out", Out, "--dry-run", "--reuse", _dir);
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Equal(2, dry.Stdout.Split('\n').Count(l => l.Contains(" reuse ", StringComparison.Ordinal)));
+        Assert.Contains("(0.00 left, 2 runs done)", dry.Stdout);
+
+        var r = Cli.Run("sweep", plan, "--out", Out, "--reuse", other);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("0 finished, 2 skipped (already done; 2 of them copied from --reuse folders), 0 failed", r.Stdout);
+
+        AssertOneLineError(Cli.Run("sweep", plan, "--out", Out, "--reuse", Path.Combine(_dir, "missing")), "--reuse", "missing", "does not exist");
+        AssertOneLineError(Cli.Run("reproduce", "fig3", "--out", Out, "--dry-run", "--reuse", Path.Combine(_dir, "missing")), "--reuse", "does not exist");
+    }
 }
