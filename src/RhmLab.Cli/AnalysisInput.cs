@@ -13,12 +13,18 @@ internal static class AnalysisInput
         Arity = ArgumentArity.OneOrMore,
     };
 
-    /// <summary>Reads the records of every folder (warnings for skipped files go to stderr); no readable record is a user error.</summary>
+    /// <summary>
+    /// Reads the records of every folder (warnings for skipped files go to stderr), each run once
+    /// (<see cref="RecordSet.DistinctRuns"/>); no readable record is a user error.
+    /// </summary>
     public static RecordSet Read(IReadOnlyList<string> folders, TextWriter stderr)
     {
         var sets = folders.Select(f => RecordReader.Read(f, stderr)).ToList();
         var set = sets.Count == 1 ? sets[0]
             : new RecordSet(string.Join(", ", folders), sets.SelectMany(s => s.Records).ToList(), sets.SelectMany(s => s.Skipped).ToList());
+        set = set.DistinctRuns(out int repeats);
+        if (repeats > 0)
+            stderr.WriteLine($"rhmlab: note: {repeats} record(s) repeat a run already read (the same run key in another folder: a copy made by --reuse, or a run a check shares with a campaign); each run counts once");
         if (set.Records.Count == 0)
             throw new InvalidDataException(set.Skipped.Count == 0
                 ? $"no result.json under '{set.Root}'"

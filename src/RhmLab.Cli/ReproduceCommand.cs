@@ -70,7 +70,9 @@ internal static class ReproduceCommand
             var allPresets = Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)).ToList();
             var own = allPresets.SelectMany(p => p.RecordsIn(outDir, all.Records)).Distinct().ToList();
             // The folder as the user named it: the committed report shows no path of the machine that wrote it.
-            var set = all with { Records = own, Root = outDir };
+            // Each run once (a run copied between two figures' folders by --reuse is one run).
+            var set = (all with { Records = own, Root = outDir }).DistinctRuns(out _);
+            own = set.Records.ToList();
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
             foreach (var preset in allPresets)

@@ -4,7 +4,22 @@ namespace RhmLab.Analysis;
 public sealed record SkippedRecord(string Path, string Reason);
 
 /// <summary>The records found under a folder, and the files that were skipped.</summary>
-public sealed record RecordSet(string Root, IReadOnlyList<RunRecord> Records, IReadOnlyList<SkippedRecord> Skipped);
+public sealed record RecordSet(string Root, IReadOnlyList<RunRecord> Records, IReadOnlyList<SkippedRecord> Skipped)
+{
+    /// <summary>
+    /// The set with each run once: a record whose run key (<see cref="RunRecord.RunHash"/>) an earlier record has is
+    /// left out, so that a run kept in two folders (copied by <c>--reuse</c>, or shared by a check and a campaign)
+    /// does not weigh twice in a mean over seeds. Records without a key are all kept. <paramref name="repeats"/>:
+    /// how many were left out.
+    /// </summary>
+    public RecordSet DistinctRuns(out int repeats)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var kept = Records.Where(r => r.RunHash is null || seen.Add(r.RunHash)).ToList();
+        repeats = Records.Count - kept.Count;
+        return repeats == 0 ? this : this with { Records = kept };
+    }
+}
 
 /// <summary>
 /// Finds every <c>result.json</c> under a folder (any depth, so single runs and sweep trees read alike) and parses

@@ -14,6 +14,11 @@ public sealed class RunRecord
     public required string Path { get; init; }
     /// <summary>The folder of the record relative to the folder that was read ("." for the folder itself).</summary>
     public required string RunId { get; init; }
+    /// <summary>
+    /// The run key (<c>run_hash</c>, the hash of the whole configuration) of a sweep's record, or null for a record
+    /// without one (a single <c>rhmlab train</c> run). Two records with one key are one run.
+    /// </summary>
+    public string? RunHash { get; init; }
     /// <summary>Learning rule.</summary>
     public required string Rule { get; init; }
     /// <summary>Number of classes n_c.</summary>
@@ -135,6 +140,7 @@ public sealed class RunRecord
         {
             Path = path,
             RunId = runId,
+            RunHash = OptString(o, "run_hash"),
             Rule = ReqString(o, "rule"),
             Nc = nc, M = m, V = v, S = s, L = L,
             Train = train,

@@ -152,4 +152,22 @@ public sealed class CliSweepTests : IDisposable
         AssertOneLineError(Cli.Run("sweep", plan, "--out", Out, "--reuse", Path.Combine(_dir, "missing")), "--reuse", "missing", "does not exist");
         AssertOneLineError(Cli.Run("reproduce", "fig3", "--out", Out, "--dry-run", "--reuse", Path.Combine(_dir, "missing")), "--reuse", "does not exist");
     }
+
+    [Fact]
+    public void ARunKeptInTwoFoldersCountsOnceInAnAnalysis()
+    {
+        string plan = Plan("\"seed\": [1, 2]");
+        string other = Path.Combine(_dir, "other");
+        Assert.Equal(0, Cli.Run("sweep", plan, "--out", other).ExitCode);
+        Assert.Equal(0, Cli.Run("sweep", plan, "--out", Out, "--reuse", other).ExitCode);
+
+        string oneCsv = Path.Combine(_dir, "one.csv"), bothCsv = Path.Combine(_dir, "both.csv");
+        var one = Cli.Run("results", Out, "--csv", oneCsv);
+        Assert.True(one.ExitCode == 0, one.ToString());
+        Assert.DoesNotContain("repeat a run", one.Stderr);
+        var both = Cli.Run("results", Out, other, "--csv", bothCsv);
+        Assert.True(both.ExitCode == 0, both.ToString());
+        Assert.Contains("rhmlab: note: 2 record(s) repeat a run already read", both.Stderr);
+        Assert.Equal(File.ReadAllLines(oneCsv).Length, File.ReadAllLines(bothCsv).Length);
+    }
 }
