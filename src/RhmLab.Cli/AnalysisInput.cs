@@ -22,9 +22,11 @@ internal static class AnalysisInput
         var sets = folders.Select(f => RecordReader.Read(f, stderr)).ToList();
         var set = sets.Count == 1 ? sets[0]
             : new RecordSet(string.Join(", ", folders), sets.SelectMany(s => s.Records).ToList(), sets.SelectMany(s => s.Skipped).ToList());
-        set = set.DistinctRuns(out int repeats);
+        set = set.DistinctRuns(out int repeats, out var differing);
         if (repeats > 0)
-            stderr.WriteLine($"rhmlab: note: {repeats} record(s) repeat a run already read (the same run key in another folder: a copy made by --reuse, or a run a check shares with a campaign); each run counts once");
+            stderr.WriteLine($"rhmlab: note: {repeats} record(s) repeat a run already read (the same run key in another folder: a copy made by --reuse, or a run a check shares with a campaign); each run counts once, as its first record in the order read");
+        foreach (var (kept, leftOut) in differing)
+            stderr.WriteLine($"rhmlab: warning: {leftOut} has the run key of {kept} but other results; only the first counts");
         if (set.Records.Count == 0)
             throw new InvalidDataException(set.Skipped.Count == 0
                 ? $"no result.json under '{set.Root}'"

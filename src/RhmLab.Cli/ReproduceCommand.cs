@@ -70,14 +70,14 @@ internal static class ReproduceCommand
             var allPresets = Reproduction.Figures.Select(f => Reproduction.Preset(f, sc)).ToList();
             var own = allPresets.SelectMany(p => p.RecordsIn(outDir, all.Records)).Distinct().ToList();
             // The folder as the user named it: the committed report shows no path of the machine that wrote it.
-            // Each run once (a run copied between two figures' folders by --reuse is one run).
-            var set = (all with { Records = own, Root = outDir }).DistinctRuns(out _);
-            own = set.Records.ToList();
+            var set = all with { Records = own, Root = outDir };
             var sections = new List<ReportSection>();
             var verdicts = new List<ClaimVerdict>();
             foreach (var preset in allPresets)
             {
-                var records = preset.RecordsIn(outDir, own);
+                // Each run once within a figure (a run copied into a second of its folders by --reuse is one run);
+                // a run shared by two figures belongs to each.
+                var records = (set with { Records = preset.RecordsIn(outDir, own).ToList() }).DistinctRuns(out _, out _).Records;
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
                 // Each drawing is built once, for the report and the files; one that cannot be made (records without
                 // what it draws) is said, and the verdicts still written.

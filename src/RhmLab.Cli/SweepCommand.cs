@@ -66,12 +66,10 @@ internal static class SweepCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    /// <summary>The records of the <c>--reuse</c> folders; each must exist.</summary>
+    /// <summary>The records of the <c>--reuse</c> folders, listed before anything runs; each must be an existing folder.</summary>
     internal static RecordIndex? ReuseIndex(string[]? folders)
     {
         if (folders is null || folders.Length == 0) return null;
-        foreach (string f in folders)
-            if (!Directory.Exists(f)) throw new ArgumentException($"--reuse: folder '{f}' does not exist");
         return new RecordIndex(folders);
     }
 

@@ -7,17 +7,35 @@ public sealed record SkippedRecord(string Path, string Reason);
 public sealed record RecordSet(string Root, IReadOnlyList<RunRecord> Records, IReadOnlyList<SkippedRecord> Skipped)
 {
     /// <summary>
-    /// The set with each run once: a record whose run key (<see cref="RunRecord.RunHash"/>) an earlier record has is
-    /// left out, so that a run kept in two folders (copied by <c>--reuse</c>, or shared by a check and a campaign)
-    /// does not weigh twice in a mean over seeds. Records without a key are all kept. <paramref name="repeats"/>:
-    /// how many were left out.
+    /// The set with each run once: a record whose run key (<see cref="RunRecord.RunHash"/>) an earlier record of the set
+    /// has is left out, so that a run kept in two folders (copied by <c>--reuse</c>, or shared by a check and a
+    /// campaign) does not weigh twice in a mean over seeds. Records without a key are all kept.
+    /// <paramref name="repeats"/>: how many were left out; <paramref name="differing"/>: the pairs (kept, left out) whose
+    /// results differ (the test error, the probe errors or the epochs run), which one key should never give (a record
+    /// edited by hand, or made by a binary whose results changed).
     /// </summary>
-    public RecordSet DistinctRuns(out int repeats)
+    public RecordSet DistinctRuns(out int repeats, out IReadOnlyList<(string Kept, string LeftOut)> differing)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var kept = Records.Where(r => r.RunHash is null || seen.Add(r.RunHash)).ToList();
+        var first = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        var kept = new List<RunRecord>();
+        var diff = new List<(string, string)>();
+        foreach (var r in Records)
+        {
+            if (r.RunHash is null) { kept.Add(r); continue; }
+            if (first.TryGetValue(r.RunHash, out var earlier))
+            {
+                if (!SameResults(earlier, r)) diff.Add((earlier.Path, r.Path));
+                continue;
+            }
+            first[r.RunHash] = r;
+            kept.Add(r);
+        }
         repeats = Records.Count - kept.Count;
+        differing = diff;
         return repeats == 0 ? this : this with { Records = kept };
+
+        static bool SameResults(RunRecord a, RunRecord b) =>
+            a.EpochsRun == b.EpochsRun && a.TestError.Equals(b.TestError) && a.ProbeErrors.AsSpan().SequenceEqual(b.ProbeErrors);
     }
 }
 

@@ -7,23 +7,49 @@ namespace RhmLab.Experiments;
 /// hash of a run's whole configuration (<see cref="RunHash"/>), and a run is deterministic for its configuration, so a
 /// valid record with the same key in another folder is the record this run would write: it can be copied instead of
 /// computed again. Every <c>runs/&lt;hash&gt;/</c> below a folder counts, at any depth (a whole <c>results/paper</c>
-/// can be named). The folders are listed once, on the first lookup; each record is validated when it is looked up, as
-/// a sweep validates its own (<see cref="SweepStore.TryReadResult(string, string)"/>).
+/// can be named). The folders are listed once, when the index is made; each record is validated when it is looked up,
+/// as a sweep validates its own (<see cref="SweepStore.TryReadResult(string, string)"/>).
 /// </summary>
 public sealed class RecordIndex
 {
-    private readonly IReadOnlyList<string> _roots;
-    private readonly Lazy<Dictionary<string, List<string>>> _byHash;
+    private readonly Dictionary<string, List<string>> _byHash;
 
-    /// <summary>An index of the records under <paramref name="roots"/> (listed on first use).</summary>
+    /// <summary>
+    /// An index of the records under <paramref name="roots"/>, listed now (folders that cannot be read are passed over);
+    /// each must be an existing folder.
+    /// </summary>
     public RecordIndex(IReadOnlyList<string> roots)
     {
-        _roots = roots ?? throw new ArgumentNullException(nameof(roots));
-        _byHash = new Lazy<Dictionary<string, List<string>>>(List, LazyThreadSafetyMode.ExecutionAndPublication);
+        ArgumentNullException.ThrowIfNull(roots);
+        _byHash = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true, IgnoreInaccessible = true, MatchCasing = MatchCasing.CaseSensitive,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+        };
+        foreach (string root in roots)
+        {
+            if (!Directory.Exists(root))
+                throw new ArgumentException(File.Exists(root)
+                    ? $"--reuse: '{root}' is a file, not a results folder"
+                    : $"--reuse: folder '{root}' does not exist");
+            IEnumerable<string> runsFolders = Path.GetFileName(Path.TrimEndingDirectorySeparator(root)) == "runs"
+                ? [root]
+                : Directory.EnumerateDirectories(root, "runs", options);
+            // In ordinal order, so that which of several copies is taken does not depend on the file system.
+            foreach (string runs in runsFolders.Order(StringComparer.Ordinal))
+                foreach (string dir in Directory.EnumerateDirectories(runs, "*", new EnumerationOptions { IgnoreInaccessible = true }).Order(StringComparer.Ordinal))
+                {
+                    string hash = Path.GetFileName(dir);
+                    if (!RunHash.IsValid(hash)) continue;
+                    if (!_byHash.TryGetValue(hash, out var list)) _byHash[hash] = list = [];
+                    list.Add(dir);
+                }
+        }
     }
 
-    /// <summary>Whether there is no folder to look in.</summary>
-    public bool IsEmpty => _roots.Count == 0;
+    /// <summary>Whether no run folder was found.</summary>
+    public bool IsEmpty => _byHash.Count == 0;
 
     /// <summary>
     /// A valid record of the run <paramref name="hash"/> under the folders, and the run folder it is in; null when none
@@ -32,7 +58,7 @@ public sealed class RecordIndex
     public JsonObject? Find(string hash, string? except, out string? source)
     {
         source = null;
-        if (IsEmpty || !_byHash.Value.TryGetValue(hash, out var dirs)) return null;
+        if (!_byHash.TryGetValue(hash, out var dirs)) return null;
         string? own = except is null ? null : Path.GetFullPath(except);
         foreach (string dir in dirs)
         {
@@ -44,33 +70,5 @@ public sealed class RecordIndex
             }
         }
         return null;
-    }
-
-    private Dictionary<string, List<string>> List()
-    {
-        var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (string root in _roots)
-        {
-            IEnumerable<string> runsFolders;
-            try
-            {
-                runsFolders = Path.GetFileName(Path.TrimEndingDirectorySeparator(root)) == "runs"
-                    ? [root]
-                    : Directory.EnumerateDirectories(root, "runs", SearchOption.AllDirectories);
-                foreach (string runs in runsFolders)
-                    foreach (string dir in Directory.EnumerateDirectories(runs))
-                    {
-                        string hash = Path.GetFileName(dir);
-                        if (!RunHash.IsValid(hash)) continue;
-                        if (!map.TryGetValue(hash, out var list)) map[hash] = list = [];
-                        list.Add(dir);
-                    }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new IOException($"--reuse: cannot list the records under '{root}' ({SweepStore.OneLine(e.Message)})", e);
-            }
-        }
-        return map;
     }
 }

@@ -147,6 +147,27 @@ public sealed class RunResult
         return o;
     }
 
+    /// <summary>
+    /// A full record made compact, as <see cref="ToJson"/> with <c>curves: false</c> would have written it: the per-epoch
+    /// curves give way to the checkpoints (the epochs that have a test error). A record without curves is left as it is.
+    /// </summary>
+    public static void MakeCompact(JsonObject record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record["curves"] is not JsonObject c) return;
+        record.Remove("curves");
+        if (c["epoch"] is not JsonArray epochs || c["train_loss"] is not JsonArray losses || c["test_error"] is not JsonArray tests) return;
+        var at = Enumerable.Range(0, Math.Min(epochs.Count, Math.Min(losses.Count, tests.Count)))
+            .Where(i => tests[i] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number).ToList();
+        if (at.Count <= 1) return;
+        record["checkpoints"] = new JsonObject
+        {
+            ["epoch"] = new JsonArray(at.Select(i => epochs[i]?.DeepClone()).ToArray()),
+            ["train_loss"] = new JsonArray(at.Select(i => losses[i]?.DeepClone()).ToArray()),
+            ["test_error"] = new JsonArray(at.Select(i => tests[i]?.DeepClone()).ToArray()),
+        };
+    }
+
     private static JsonArray Array(IEnumerable<double> xs) => Json.Nums(xs);
 
     private static double Round(double x) => Math.Round(x, 4);

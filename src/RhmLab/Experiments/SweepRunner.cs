@@ -200,8 +200,9 @@ public sealed class SweepRunner
 
     /// <summary>
     /// Copies the record of the same run from another results folder (<see cref="SweepOptions.Reuse"/>), if there is
-    /// one, as this folder's record: the same bytes but for <c>sweep_point</c>, which becomes this plan's, and
-    /// <c>reused_from</c>, the run folder it came from. Called under the lock, like a run.
+    /// one, as this folder's record: the same fields but for <c>sweep_point</c>, which becomes this plan's, and
+    /// <c>reused_from</c>, the run folder it came from (relative to this results folder); under <c>--compact</c> a full
+    /// record's curves become checkpoints. Called under the lock, like a run.
     /// </summary>
     private bool TryReuse(SweepPoint point, string dir)
     {
@@ -209,7 +210,9 @@ public sealed class SweepRunner
         var record = index.Find(point.Hash, dir, out string? source);
         if (record is null) return false;
         record["sweep_point"] = point.Values.DeepClone();
-        record["reused_from"] = source;
+        // Relative to this results folder, so that the record names no path of the machine that copied it.
+        record["reused_from"] = Path.GetRelativePath(_options.OutDir, source!).Replace('\\', '/');
+        if (_options.Compact) RunResult.MakeCompact(record);
         string text = _options.Compact ? record.ToJsonString() : record.ToJsonString(SweepStore.Indented);
         try
         {

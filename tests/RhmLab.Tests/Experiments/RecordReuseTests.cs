@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using RhmLab.Analysis;
 using RhmLab.Experiments;
 
 namespace RhmLab.Tests.Experiments;
@@ -57,7 +58,7 @@ public sealed class RecordReuseTests : IDisposable
         {
             var original = Record(a, p);
             var copy = Record(b, p);
-            Assert.Equal(SweepStore.RunDir(a, p.Hash), (string)copy["reused_from"]!);
+            Assert.Equal($"../a/runs/{p.Hash}", (string)copy["reused_from"]!);
             Assert.Equal((double)original["test_error"]!, (double)copy["test_error"]!);
             Assert.Equal(original["config"]!.ToJsonString(), copy["config"]!.ToJsonString());
             Assert.Contains(" from=" + SweepStore.RunDir(a, p.Hash), File.ReadAllText(Path.Combine(SweepStore.RunDir(b, p.Hash), SweepStore.AttemptsFile)));
@@ -145,5 +146,66 @@ public sealed class RecordReuseTests : IDisposable
             Assert.Equal(there.Levels.Select(l => l.Train), here.Levels.Select(l => l.Train));
             Assert.Equal(there.Step.Status, here.Step.Status);
         }
+    }
+
+    [Fact]
+    public void TheCopyTakesThisPlansPointAndThisSweepsCompactness()
+    {
+        string a = Folder("a"), b = Folder("b");
+        // The same run, reached through another grid: seed in the grid there, width in the grid here.
+        var there = SweepPlan.Parse($$"""{ "grid": { "seed": [1] }, "fixed": { {{SweepPlanTests.TinyFixed}}, "eval-every": 1 } }""");
+        var here = SweepPlan.Parse("""{ "grid": { "width": [8] }, "fixed": { "seed": 1, "nmv": 3, "L": 2, "train": 30, "test": 20, "epochs": 2, "blas": "managed", "eval-every": 1 } }""");
+        Assert.Equal(there.Points[0].Hash, here.Points[0].Hash);
+        new SweepRunner(there, Options(a, new Counter())).Run();
+        Assert.NotNull(Record(a, there.Points[0])["curves"]);
+
+        var compact = Options(b, new Counter(), a);
+        var s = new SweepRunner(here, new SweepOptions { OutDir = b, Execute = compact.Execute, Reuse = compact.Reuse, Compact = true }).Run();
+        Assert.Equal(1, s.Reused);
+        var copy = Record(b, here.Points[0]);
+        Assert.Equal(8, (int)copy["sweep_point"]!["width"]!);
+        Assert.Null(copy["sweep_point"]!["seed"]);
+        Assert.Null(copy["curves"]);
+        var full = Record(a, there.Points[0])["curves"]!;
+        Assert.Equal(full["test_error"]!.AsArray().Count, copy["checkpoints"]!["test_error"]!.AsArray().Count);
+        Assert.Equal(full["test_error"]![1]!.GetValue<double>(), copy["checkpoints"]!["test_error"]![1]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void TheSweepsOwnFolderUnderTheReusedFolderIsNotASource()
+    {
+        var plan = SweepPlanTests.Tiny("\"seed\": [1]");
+        string root = Folder("all"), own = Path.Combine(root, "x");
+        new SweepRunner(plan, Options(own, new Counter())).Run();
+        // Its record damaged: the sweep must run it again, not "copy" the damaged file onto itself.
+        string path = Path.Combine(SweepStore.RunDir(own, plan.Points[0].Hash), SweepStore.ResultFile);
+        File.WriteAllText(path, File.ReadAllText(path)[..30]);
+        var counter = new Counter();
+        var s = new SweepRunner(plan, Options(own, counter, root)).Run();
+        Assert.Equal((1, 0), (s.Executed, s.Reused));
+    }
+
+    [Fact]
+    public void AnAnalysisCountsARunOnceAndNamesCopiesWhoseResultsDiffer()
+    {
+        var plan = SweepPlanTests.Tiny("\"seed\": [1, 2]");
+        string a = Folder("a"), b = Folder("b");
+        new SweepRunner(plan, Options(a, new Counter())).Run();
+        new SweepRunner(plan, Options(b, new Counter(), a)).Run();
+        // One copy edited by hand: same key, another test error.
+        string edited = Path.Combine(SweepStore.RunDir(b, plan.Points[1].Hash), SweepStore.ResultFile);
+        var o = (JsonObject)JsonNode.Parse(File.ReadAllText(edited))!;
+        o["test_error"] = 0.123;
+        File.WriteAllText(edited, o.ToJsonString());
+
+        var both = RecordReader.Read(a);
+        both = both with { Records = both.Records.Concat(RecordReader.Read(b).Records).ToList() };
+        Assert.Equal(4, both.Records.Count);
+        var once = both.DistinctRuns(out int repeats, out var differing);
+        Assert.Equal(2, repeats);
+        Assert.Equal(2, once.Records.Count);
+        Assert.All(once.Records, r => Assert.StartsWith(a, r.Path, StringComparison.Ordinal));
+        var pair = Assert.Single(differing);
+        Assert.Equal(edited, pair.LeftOut);
     }
 }

@@ -32,5 +32,11 @@ public sealed class Fig5PresetTests
             Assert.Equal(5, plan.Points.Count);
             Assert.All(plan.Points, p => Assert.Contains(p.Hash, searchRuns));
         }
+        // BP's control at 16·n_c·m^L is a run of BP's depth search too.
+        var bpDepth = SweepPlan.Load(Path.Combine(RepoRoot(), "plans", "paper", "depth", "L5-bp.json"));
+        var bpUnit = SearchRunner.UnitsOf(bpDepth).Single();
+        var bp16 = SweepPlan.Parse(preset.Plans.Single(p => ((string)p["description"]!).StartsWith("Fig. 5 control: BP, P = 16 n_c m^L", StringComparison.Ordinal)).ToJsonString());
+        var bpRuns = SearchRunner.RunsAt(bpUnit, 729L * 16).Select(p => p.Hash).ToHashSet();
+        Assert.All(bp16.Points, p => Assert.Contains(p.Hash, bpRuns));
     }
 }
