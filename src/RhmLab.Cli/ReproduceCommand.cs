@@ -77,7 +77,7 @@ internal static class ReproduceCommand
             {
                 // Each run once within a figure (a run copied into a second of its folders by --reuse is one run);
                 // a run shared by two figures belongs to each.
-                var records = (set with { Records = preset.RecordsIn(outDir, own).ToList() }).DistinctRuns(out _, out _).Records;
+                var records = RecordReader.DistinctRuns(preset.RecordsIn(outDir, own), out _, out _);
                 if (!Reproduction.HasEveryRule(preset, records)) continue;
                 // Each drawing is built once, for the report and the files; one that cannot be made (records without
                 // what it draws) is said, and the verdicts still written.

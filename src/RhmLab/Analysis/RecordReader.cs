@@ -16,26 +16,8 @@ public sealed record RecordSet(string Root, IReadOnlyList<RunRecord> Records, IR
     /// </summary>
     public RecordSet DistinctRuns(out int repeats, out IReadOnlyList<(string Kept, string LeftOut)> differing)
     {
-        var first = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
-        var kept = new List<RunRecord>();
-        var diff = new List<(string, string)>();
-        foreach (var r in Records)
-        {
-            if (r.RunHash is null) { kept.Add(r); continue; }
-            if (first.TryGetValue(r.RunHash, out var earlier))
-            {
-                if (!SameResults(earlier, r)) diff.Add((earlier.Path, r.Path));
-                continue;
-            }
-            first[r.RunHash] = r;
-            kept.Add(r);
-        }
-        repeats = Records.Count - kept.Count;
-        differing = diff;
+        var kept = RecordReader.DistinctRuns(Records, out repeats, out differing);
         return repeats == 0 ? this : this with { Records = kept };
-
-        static bool SameResults(RunRecord a, RunRecord b) =>
-            a.EpochsRun == b.EpochsRun && a.TestError.Equals(b.TestError) && a.ProbeErrors.AsSpan().SequenceEqual(b.ProbeErrors);
     }
 }
 
@@ -48,6 +30,35 @@ public static class RecordReader
 {
     /// <summary>The file name every run writes.</summary>
     public const string FileName = "result.json";
+
+    /// <summary>
+    /// Each run once, as <see cref="RecordSet.DistinctRuns"/>: the records in their order, less those whose run key an
+    /// earlier one has.
+    /// </summary>
+    public static IReadOnlyList<RunRecord> DistinctRuns(IReadOnlyList<RunRecord> records, out int repeats, out IReadOnlyList<(string Kept, string LeftOut)> differing)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var first = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        var kept = new List<RunRecord>();
+        var diff = new List<(string, string)>();
+        foreach (var r in records)
+        {
+            if (r.RunHash is null) { kept.Add(r); continue; }
+            if (first.TryGetValue(r.RunHash, out var earlier))
+            {
+                if (!SameResults(earlier, r)) diff.Add((earlier.Path, r.Path));
+                continue;
+            }
+            first[r.RunHash] = r;
+            kept.Add(r);
+        }
+        repeats = records.Count - kept.Count;
+        differing = diff;
+        return kept;
+
+        static bool SameResults(RunRecord a, RunRecord b) =>
+            a.EpochsRun == b.EpochsRun && a.TestError.Equals(b.TestError) && a.ProbeErrors.AsSpan().SequenceEqual(b.ProbeErrors);
+    }
 
     /// <summary>Reads every record under <paramref name="folder"/>, in path order; warnings go to <paramref name="warnings"/>.</summary>
     public static RecordSet Read(string folder, TextWriter? warnings = null)

@@ -320,10 +320,11 @@ public static class Reproduction
         if (paper)
         {
             const int nmv = 3, depth = 5;
-            var (kept, test) = Grid(new RhmParameters(nmv, nmv, nmv, 2, depth), [4]);
+            var rhm = new RhmParameters(nmv, nmv, nmv, 2, depth);
+            var (kept, test) = Grid(rhm, [4]);
             JsonObject Fixed() => Fig5Clapp(nmv, depth, kept.DefaultIfEmpty(1).Max(), test, paper);
             JsonObject Bp() => BpControl(nmv, depth, kept.DefaultIfEmpty(1).Max(), test);
-            long ncmL = (long)Math.Round(new RhmParameters(nmv, nmv, nmv, 2, depth).SampleScale);
+            long ncmL = (long)Math.Round(rhm.SampleScale);
             var variants = new (string What, Action<JsonObject> Set, bool Bp)[]
             {
                 ("P = 16 n_c m^L", o => AbsoluteTrain(o, 16 * ncmL), true),
